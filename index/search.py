@@ -1,0 +1,186 @@
+"""Load an index folder and answer queries: dense + BM25 (words, pinyin) fused per entry, with abstention."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from index import text
+from index.build import FIELD_WEIGHT, read_manifest
+from index.embed import Encoder, load_encoder
+
+Mode = Literal["hybrid", "dense", "bm25"]
+CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
+DENSE_CANDIDATES = 512
+
+
+class EmptyQuery(ValueError):
+    """The query has nothing to search for."""
+
+
+class IndexMissing(FileNotFoundError):
+    """No usable index folder."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    kind: str
+    name: str
+    score: float
+    window: str | None
+    bundles: list[str]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    took_ms: float
+    confident: bool
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "took_ms": round(self.took_ms, 2),
+            "confident": self.confident,
+            "hits": [asdict(h) for h in self.hits],
+        }
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """Weights of the signals; tuned on tests/data/dev_questions.jsonl only."""
+
+    sparse: float = 0.14
+    sparse_scale: float = 12.0  # a BM25 top score at or above this counts fully
+    pinyin: float = 0.06
+    pinyin_latin: float = 0.30
+    pinyin_scale: float = 10.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    threshold: float
+    margin: float = 0.0
+
+
+def load_calibration(mode: Mode, path: Path = CALIBRATION_FILE) -> Calibration:
+    defaults = {"hybrid": 0.90, "dense": 0.86, "bm25": 0.5}
+    try:
+        data = json.loads(path.read_text())[mode]
+        return Calibration(float(data["threshold"]), float(data.get("margin", 0.0)))
+    except (OSError, ValueError, KeyError):
+        return Calibration(defaults[mode])
+
+
+class Searcher:
+    """Everything needed to answer a query, held in memory; thread-safe for reads."""
+
+    def __init__(self, index_dir: Path, encoder: Encoder, fusion: Fusion | None = None) -> None:
+        import bm25s
+        import faiss
+
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise IndexMissing(f"no index in {index_dir}: run `python -m index build`")
+        self.dir = index_dir
+        self.manifest = manifest
+        if int(str(manifest["dim"])) != encoder.dim:
+            raise ValueError(f"index built with dim {manifest['dim']}, encoder has {encoder.dim}")
+        self.encoder = encoder
+        self.fusion = fusion or Fusion()
+        self.faiss = faiss.read_index(str(index_dir / "index.faiss"))
+        if hasattr(self.faiss, "hnsw"):
+            self.faiss.hnsw.efSearch = 256
+        self.entries = [json.loads(line) for line in (index_dir / "entries.jsonl").open(encoding="utf-8")]
+        docs = [json.loads(line) for line in (index_dir / "docs.jsonl").open(encoding="utf-8")]
+        self.passage_entry = np.asarray([d["entry"] for d in docs], dtype=np.int64)
+        self.passage_weight = np.asarray([FIELD_WEIGHT[d["field"]] for d in docs], dtype=np.float32)
+        self.bm_words = bm25s.BM25.load(str(index_dir / "bm25_words"))
+        self.bm_pinyin = bm25s.BM25.load(str(index_dir / "bm25_pinyin"))
+        self.pinyin_passages = np.load(index_dir / "pinyin_passages.npy", allow_pickle=False)
+        self.n_entries = len(self.entries)
+        self.calibration = {m: load_calibration(m) for m in ("hybrid", "dense", "bm25")}
+
+    @classmethod
+    def load(cls, index_dir: Path, encoder: Encoder | None = None) -> Searcher:
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise IndexMissing(f"no index in {index_dir}: run `python -m index build`")
+        return cls(index_dir, encoder or load_encoder(str(manifest["model"])))
+
+    def _per_entry(self, passage_scores: np.ndarray, passage_ids: np.ndarray | None = None) -> np.ndarray:
+        out = np.zeros(self.n_entries, dtype=np.float32)
+        ids = np.arange(len(passage_scores)) if passage_ids is None else passage_ids
+        np.maximum.at(out, self.passage_entry[ids], passage_scores * self.passage_weight[ids])
+        return out
+
+    def _dense(self, query: str) -> np.ndarray:
+        qv = self.encoder.encode_queries([query])
+        k = min(DENSE_CANDIDATES, self.faiss.ntotal)
+        scores, ids = self.faiss.search(qv, k)
+        valid = ids[0] >= 0
+        s, i = scores[0][valid], ids[0][valid]
+        floor = float(s.min()) if len(s) else 0.0
+        out = np.full(self.n_entries, floor, dtype=np.float32)
+        per = np.zeros(self.n_entries, dtype=np.float32)
+        np.maximum.at(per, self.passage_entry[i], s * self.passage_weight[i])
+        hit = per > 0
+        out[hit] = per[hit]
+        return out
+
+    def _bm25(self, bm: object, terms: list[str], passage_ids: np.ndarray | None) -> np.ndarray:
+        if not terms:
+            return np.zeros(self.n_entries, dtype=np.float32)
+        scores = np.asarray(bm.get_scores(terms), dtype=np.float32)  # type: ignore[attr-defined]
+        return self._per_entry(scores, passage_ids)
+
+    def scores(self, query: str, mode: Mode = "hybrid") -> np.ndarray:
+        """Fused score per entry for an already normalised query."""
+        f = self.fusion
+        latin = text.is_latin(query)
+        syll = text.split_pinyin(query) if latin else text.pinyin_of(query)
+        pin = self._bm25(self.bm_pinyin, text.pinyin_terms(syll), self.pinyin_passages)
+        words = self._bm25(self.bm_words, text.words(query), None)
+        if mode == "dense":
+            return self._dense(query)
+        if mode == "bm25":
+            return words / f.sparse_scale + pin / f.pinyin_scale * (1.0 if latin else 0.3)
+        fused = self._dense(query)
+        for sig, weight, scale in (
+            (words, f.sparse, f.sparse_scale),
+            (pin, f.pinyin_latin if latin else f.pinyin, f.pinyin_scale),
+        ):
+            top = float(sig.max())
+            if top > 0:
+                fused = fused + weight * (sig / top) * min(1.0, top / scale)
+        return fused
+
+    def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
+        t0 = time.perf_counter()
+        if not isinstance(query, str) or not query.strip():
+            raise EmptyQuery("query is empty")
+        norm = text.normalize(query)
+        if not text.strip_punct(norm):
+            # emoji, punctuation only: nothing to match, so nothing to be confident about
+            return SearchResult(query, (time.perf_counter() - t0) * 1000, False, [])
+        s = self.scores(norm, mode)
+        k = max(1, min(k, self.n_entries))
+        top = np.argpartition(-s, k - 1)[:k] if k < len(s) else np.arange(len(s))
+        top = top[np.argsort(-s[top], kind="stable")]
+        hits = [
+            Hit(
+                self.entries[i]["id"], self.entries[i]["kind"], self.entries[i]["name"], round(float(s[i]), 4),
+                self.entries[i]["window"], list(self.entries[i]["bundles"]),
+            )  # fmt: skip
+            for i in top
+        ]
+        cal = self.calibration[mode]
+        confident = bool(hits) and hits[0].score >= cal.threshold
+        return SearchResult(query, (time.perf_counter() - t0) * 1000, confident, hits)

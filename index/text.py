@@ -1,0 +1,113 @@
+"""Chinese text normalisation and tokenisation shared by indexing and querying."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "dictionary"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[\W_]+", re.UNICODE)
+_LATIN = re.compile(r"^[a-z\s'’\-]+$")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+MAX_QUERY_CHARS = 500  # a longer query is cut here: nobody asks an errand in more
+
+
+@functools.cache
+def _t2s() -> object:
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+@functools.cache
+def _jieba() -> object:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    for path in sorted(DICTIONARY_DIR.glob("*.txt")):
+        tk.load_userdict(str(path))
+    return tk
+
+
+def normalize(text: str) -> str:
+    """NFKC (full/half width), traditional -> simplified, lower case, control characters dropped."""
+    text = _CONTROL.sub(" ", text[: MAX_QUERY_CHARS * 4])
+    text = unicodedata.normalize("NFKC", text)
+    text = _t2s().convert(text)  # type: ignore[attr-defined]
+    text = _SPACE.sub(" ", text).strip().lower()
+    return text[:MAX_QUERY_CHARS]
+
+
+def strip_punct(text: str) -> str:
+    return _PUNCT.sub(" ", text).strip()
+
+
+def is_latin(text: str) -> bool:
+    """True for a query typed in Latin letters only (pinyin or English)."""
+    return bool(_LATIN.match(text)) and any(c.isalpha() for c in text)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
+
+
+def words(text: str) -> list[str]:
+    """Search-mode jieba words plus CJK character bigrams: robust to segmentation slips and typos."""
+    clean = strip_punct(text)
+    toks = [w for w in _jieba().cut_for_search(clean) if w.strip()]  # type: ignore[attr-defined]
+    for run in _CJK_RUN.findall(clean):
+        toks.extend(run[i : i + 2] for i in range(len(run) - 1))
+    return toks
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+
+
+@functools.cache
+def _syllables() -> frozenset[str]:
+    from pypinyin.constants import PINYIN_DICT
+    from pypinyin.style import convert
+
+    out: set[str] = set()
+    for readings in PINYIN_DICT.values():
+        for r in readings.split(","):
+            out.add(convert(r, strict=False, style=0))  # Style.NORMAL == 0
+    return frozenset(s for s in out if s.isascii() and s.isalpha())
+
+
+def pinyin_of(text: str) -> list[str]:
+    """Toneless pinyin syllables of the CJK characters (homophone typos meet here)."""
+    from pypinyin import lazy_pinyin
+
+    return [s for s in lazy_pinyin(strip_punct(text), errors="ignore") if s.isalpha()]
+
+
+def split_pinyin(text: str) -> list[str]:
+    """Segment typed pinyin ("shebaoka diule") into syllables by longest match."""
+    syl = _syllables()
+    out: list[str] = []
+    for chunk in re.findall(r"[a-z]+", text.lower()):
+        i = 0
+        while i < len(chunk):
+            for j in range(min(len(chunk), i + 6), i, -1):
+                if chunk[i:j] in syl:
+                    out.append(chunk[i:j])
+                    i = j
+                    break
+            else:
+                i += 1
+    return out
+
+
+def pinyin_terms(syllables: list[str]) -> list[str]:
+    """Syllable unigrams and bigrams, so word order matters a little."""
+    return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]

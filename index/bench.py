@@ -26,7 +26,7 @@ QUERIES = [
 
 def _pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def run(searcher: Searcher, index_dir: Path, rounds: int = 200) -> dict[str, object]:

@@ -107,6 +107,7 @@ def build(
             _log(f"index: embedded {min(s + step, len(group))}/{len(group)} {fn.__name__[7:]}", quiet)
 
     use_approx = len(passages) >= APPROX_MIN_PASSAGES if approximate is None else approximate
+    index: faiss.Index
     if use_approx:
         index = faiss.IndexHNSWFlat(encoder.dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -176,6 +177,6 @@ def read_manifest(index_dir: Path) -> dict[str, object] | None:
 
 def is_stale(index_dir: Path, cat: Catalogue, model: str) -> bool:
     m = read_manifest(index_dir)
-    return m is None or m.get("guides_hash") != cat.digest or m.get("model") != model or m.get(
-        "version"
-    ) != INDEX_VERSION
+    return (
+        m is None or m.get("guides_hash") != cat.digest or m.get("model") != model or m.get("version") != INDEX_VERSION
+    )

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from index import catalogue
+from index.search import Mode
 
 
 def _load_or_report(guides: Path, required: Path | None) -> catalogue.Catalogue | None:
@@ -135,7 +136,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     s = _searcher(args)
     if s is None:
         return 1
-    modes = ["bm25", "dense", "hybrid"] if args.compare else [args.mode]
+    modes: list[Mode] = ["bm25", "dense", "hybrid"] if args.compare else [args.mode]
     report: dict[str, object] = {}
     for mode in modes:
         res = evaluate.metrics(evaluate.run(s, cases, mode=mode))

@@ -36,7 +36,7 @@ class SentenceEncoder:
         self.name = name_or_path
         self.model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
         self.model.max_seq_length = min(self.model.max_seq_length or 512, 512)
-        self.dim = int(self.model.get_sentence_embedding_dimension() or 0)
+        self.dim = int(self.model.get_embedding_dimension() or 0)
         prompts = self.model.prompts or {}
         self._q = "query" if "query" in prompts else None
         self._p = "passage" if "passage" in prompts else ("document" if "document" in prompts else None)

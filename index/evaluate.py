@@ -77,7 +77,9 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
             res["top1"] = round(sum(r == 0 for r in ranks) / len(ans), 4)
             res["top3"] = round(sum(r is not None and r < 3 for r in ranks) / len(ans), 4)
             res["mrr"] = round(sum(1 / (r + 1) for r in ranks if r is not None) / len(ans), 4)
-            res["answered_right"] = round(sum(r == 0 and o.confident for r, o in zip(ranks, ans, strict=True)) / len(ans), 4)
+            res["answered_right"] = round(
+                sum(r == 0 and o.confident for r, o in zip(ranks, ans, strict=True)) / len(ans), 4
+            )
         if oos:
             res["abstain_acc"] = round(sum(not o.confident for o in oos) / len(oos), 4)
         return res
@@ -88,8 +90,13 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
         by_type[o.case.type].append(o)
     result["by_type"] = {t: summarise(rows) for t, rows in sorted(by_type.items())}
     result["misses"] = [
-        {"q": o.case.q, "type": o.case.type, "expect": list(o.case.expect), "got": list(o.ids[:3]),
-         "confident": o.confident}  # fmt: skip
+        {
+            "q": o.case.q,
+            "type": o.case.type,
+            "expect": list(o.case.expect),
+            "got": list(o.ids[:3]),
+            "confident": o.confident,
+        }
         for o in outcomes
         if (o.case.type in ANSWERABLE and _rank(o) != 0) or (o.case.type == "out_of_scope" and o.confident)
     ]
@@ -105,9 +112,7 @@ def calibrate(outcomes: list[Outcome]) -> float:
     """
     pos = sorted(o.top_score for o in outcomes if o.case.type in ANSWERABLE and _rank(o) == 0)
     neg = sorted(
-        o.top_score
-        for o in outcomes
-        if o.case.type == "out_of_scope" or (o.case.type in ANSWERABLE and _rank(o) != 0)
+        o.top_score for o in outcomes if o.case.type == "out_of_scope" or (o.case.type in ANSWERABLE and _rank(o) != 0)
     )
     if not pos or not neg:
         return 0.0

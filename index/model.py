@@ -164,9 +164,7 @@ def _tokenizer_json(w: E5Weights) -> str:
     drop_re = "[" + "".join(f"\\u{cp:04x}" for cp in dropped) + "]"
     space_re = "[" + "".join(f"\\u{cp:04x}" for cp in spaced) + "]"
     sp = w.special
-    tok = Tokenizer(
-        models.Unigram([(p, float(s)) for p, s in zip(w.pieces, w.scores, strict=True)], sp["unk"], False)
-    )
+    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(w.pieces, w.scores, strict=True)], sp["unk"], False))
     tok.normalizer = normalizers.Sequence(
         [
             normalizers.Replace(Regex(drop_re), ""),

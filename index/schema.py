@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -25,7 +25,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class MaterialForm(str, Enum):
+class MaterialForm(StrEnum):
     original = "原件"
     copy = "复印件"
     original_and_copy = "原件和复印件"
@@ -44,7 +44,7 @@ class Material(Strict):
     optional_when: str | None = Field(None, max_length=200, description="only needed in this case")
 
 
-class OnlineChannel(str, Enum):
+class OnlineChannel(StrEnum):
     web = "web"  # 一网通办 website
     mobile = "mobile"  # 掌上办 app / mini-program
     kiosk = "kiosk"  # 自助机

@@ -176,9 +176,13 @@ class Searcher:
         top = top[np.argsort(-s[top], kind="stable")]
         hits = [
             Hit(
-                self.entries[i]["id"], self.entries[i]["kind"], self.entries[i]["name"], round(float(s[i]), 4),
-                self.entries[i]["window"], list(self.entries[i]["bundles"]),
-            )  # fmt: skip
+                self.entries[i]["id"],
+                self.entries[i]["kind"],
+                self.entries[i]["name"],
+                round(float(s[i]), 4),
+                self.entries[i]["window"],
+                list(self.entries[i]["bundles"]),
+            )
             for i in top
         ]
         cal = self.calibration[mode]

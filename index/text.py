@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import re
 import unicodedata
@@ -74,13 +75,14 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
 
 @functools.cache
 def _syllables() -> frozenset[str]:
+    from pypinyin import Style
     from pypinyin.constants import PINYIN_DICT
     from pypinyin.style import convert
 
     out: set[str] = set()
     for readings in PINYIN_DICT.values():
         for r in readings.split(","):
-            out.add(convert(r, strict=False, style=0))  # Style.NORMAL == 0
+            out.add(convert(r, strict=False, style=Style.NORMAL))
     return frozenset(s for s in out if s.isascii() and s.isalpha())
 
 
@@ -110,4 +112,4 @@ def split_pinyin(text: str) -> list[str]:
 
 def pinyin_terms(syllables: list[str]) -> list[str]:
     """Syllable unigrams and bigrams, so word order matters a little."""
-    return syllables + [f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False)]
+    return syllables + [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]

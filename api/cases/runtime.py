@@ -1,0 +1,117 @@
+"""Start-up and background work of the case system: migrations, the overdue scheduler, the outbox worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import FastAPI
+
+from api.cases.config import CaseConfig, load_config
+from api.cases.db import CaseDB
+from api.cases.outbox import WorkerConfig, deliver_due
+from api.cases.service import mark_overdue
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class LookupLimiter:
+    """Caps wrong phone_last4 guesses per case number; unknown numbers count the same, so it leaks nothing."""
+
+    def __init__(self, max_failures: int = 10, window_s: float = 900.0) -> None:
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self._failures: dict[str, deque[float]] = {}
+
+    def blocked(self, key: str) -> bool:
+        q = self._failures.get(key)
+        if not q:
+            return False
+        cutoff = time.monotonic() - self.window_s
+        while q and q[0] < cutoff:
+            q.popleft()
+        return len(q) >= self.max_failures
+
+    def failed(self, key: str) -> None:
+        if len(self._failures) > 100_000:
+            self._failures.clear()
+        self._failures.setdefault(key, deque()).append(time.monotonic())
+
+
+@dataclass
+class CasesRuntime:
+    db: CaseDB
+    config: CaseConfig
+    settings: Settings
+    limiter: LookupLimiter = field(default_factory=LookupLimiter)
+
+    def worker_config(self) -> WorkerConfig | None:
+        if not self.settings.case_webhook_url:
+            return None
+        return WorkerConfig(
+            url=self.settings.case_webhook_url,
+            secret=self.settings.case_webhook_secret,
+            max_attempts=self.settings.case_outbox_max_attempts,
+            backoff_s=self.settings.case_outbox_backoff_s,
+        )
+
+    def run_overdue(self) -> list[str]:
+        with self.db.sessions() as session:
+            return mark_overdue(session=session, config=self.config)
+
+    def open311_keys(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.settings.open311_api_keys.split(",") if k.strip())
+
+
+def build_runtime(settings: Settings) -> CasesRuntime:
+    config = load_config(settings.case_categories_file, forwarding_enabled=bool(settings.case_webhook_url))
+    return CasesRuntime(db=CaseDB.connect(settings.database_url), config=config, settings=settings)
+
+
+async def _every(interval_s: float, name: str, work: Callable[[], object]) -> None:
+    """Run blocking work in a thread forever; one failure is logged and retried, never kills the gateway."""
+    while True:
+        try:
+            await asyncio.to_thread(work)
+        except Exception:
+            log.exception("%s failed; retrying in %.0fs", name, interval_s)
+        await asyncio.sleep(interval_s)
+
+
+@asynccontextmanager
+async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[CasesRuntime]:
+    """Migrate (`alembic upgrade head`) before serving, then run the background loops until shutdown."""
+    runtime = build_runtime(settings)
+    await asyncio.to_thread(runtime.db.upgrade)
+    app.state.cases = runtime
+    tasks: list[asyncio.Task[None]] = []
+    client: httpx.Client | None = None
+    if settings.case_background:
+        tasks.append(asyncio.create_task(_every(settings.case_scheduler_interval_s, "overdue", runtime.run_overdue)))
+        worker = runtime.worker_config()
+        if worker is not None:
+            client = httpx.Client()
+            c = client
+
+            def deliver() -> None:
+                deliver_due(sessions=runtime.db.sessions, client=c, cfg=worker)
+
+            tasks.append(asyncio.create_task(_every(settings.case_outbox_interval_s, "outbox", deliver)))
+    try:
+        yield runtime
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(asyncio.CancelledError):
+                await task
+        if client is not None:
+            client.close()
+        runtime.db.dispose()

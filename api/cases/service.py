@@ -1,0 +1,387 @@
+"""Keyword-only data functions: every change to a case goes through here, with its timeline entry and outbox event."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from api.cases.config import CaseConfig, default_config
+from api.cases.models import Case, CaseCounter, Outbox, Rating, StaffUser, TimelineEvent
+from api.cases.phone import last4, mask_phone
+from api.cases.schemas import CaseCreate
+from api.cases.states import (
+    OVERDUE_CANDIDATES,
+    RATEABLE,
+    STATUS_NAMES,
+    IllegalTransition,
+    Status,
+    check_transition,
+)
+from api.cases.workdays import CHINA_TZ, add_working_days, china_today, utcnow
+
+log = logging.getLogger(__name__)
+SYSTEM = "system"
+CITIZEN = "citizen"
+
+
+class UnknownCategory(ValueError):
+    """The category code is not in the configured list; the API answers 422."""
+
+
+def next_case_no(*, session: Session, now: datetime | None = None) -> str:
+    """YS20261128-000123: an upsert on the day's counter row is atomic on both SQLite and PostgreSQL."""
+    day = china_today(now).strftime("%Y%m%d")
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(CaseCounter) if dialect == "postgresql" else sqlite.insert(CaseCounter)
+    stmt = (
+        ins.values(day=day, value=1)
+        .on_conflict_do_update(index_elements=[CaseCounter.day], set_={"value": CaseCounter.value + 1})
+        .returning(CaseCounter.value)
+    )
+    value = session.execute(stmt).scalar_one()
+    return f"YS{day}-{value:06d}"
+
+
+def status_name(status: str | None) -> str | None:
+    return STATUS_NAMES[Status(status)] if status else None
+
+
+def _case_snapshot(case: Case) -> dict[str, object]:
+    return {
+        "case_no": case.case_no,
+        "category": case.category,
+        "status": case.status,
+        "deadline": case.deadline.isoformat(),
+        "department": case.department,
+        "channel": case.channel,
+        "item_id": case.item_id,
+        "window_id": case.window_id,
+        "description": case.description,
+        "phone_masked": mask_phone(case.phone),
+    }
+
+
+def record_event(
+    *,
+    session: Session,
+    case: Case,
+    config: CaseConfig,
+    actor: str,
+    kind: str,
+    note: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    public: bool = True,
+) -> TimelineEvent:
+    """Append to the timeline and, when forwarding is on, to the outbox in the same transaction."""
+    now = utcnow()
+    event = TimelineEvent(
+        case_id=case.id,
+        at=now,
+        actor=actor,
+        kind=kind,
+        note=note,
+        from_status=from_status,
+        to_status=to_status,
+        public=public,
+    )
+    session.add(event)
+    case.updated_at = now
+    if config.forwarding_enabled:
+        event_id = str(uuid.uuid4())
+        payload = {
+            "id": event_id,
+            "type": kind,
+            "occurred_at": now.isoformat(),
+            "actor": actor,
+            "from_status": from_status,
+            "to_status": to_status,
+            "note": note if public else None,
+            "case": _case_snapshot(case),
+        }
+        session.add(
+            Outbox(
+                event_id=event_id,
+                case_id=case.id,
+                event_type=kind,
+                payload=json.dumps(payload, ensure_ascii=False),
+                created_at=now,
+                next_attempt_at=now,
+                attempts=0,
+            )
+        )
+    return event
+
+
+def create_case(*, session: Session, case_in: CaseCreate, config: CaseConfig | None = None) -> Case:
+    """File a complaint; the same (channel, idempotency_key) returns the case filed the first time."""
+    config = config or default_config()
+    category = config.category(case_in.category)
+    if category is None:
+        raise UnknownCategory(case_in.category)
+    if case_in.idempotency_key:
+        existing = _by_idempotency_key(session, case_in.channel, case_in.idempotency_key)
+        if existing is not None:
+            return existing
+    now = utcnow()
+    try:
+        case = Case(
+            case_no=next_case_no(session=session, now=now),
+            category=category.code,
+            description=case_in.description,
+            item_id=case_in.item_id,
+            window_id=case_in.window_id,
+            channel=case_in.channel,
+            idempotency_key=case_in.idempotency_key,
+            phone=case_in.phone,
+            status=Status.RECEIVED.value,
+            deadline=add_working_days(china_today(now), category.sla_days),
+            address=case_in.address,
+            lat=case_in.lat,
+            long=case_in.long,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(case)
+        session.flush()
+        record_event(
+            session=session,
+            case=case,
+            config=config,
+            actor=CITIZEN if case_in.channel != "hotline" else f"channel:{case_in.channel}",
+            kind="created",
+            to_status=case.status,
+            note=f"已受理您的反映，我们会在 {case.deadline.isoformat()} 前答复您",
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        if case_in.idempotency_key:  # lost a race with the same retry on PostgreSQL: hand back the winner
+            existing = _by_idempotency_key(session, case_in.channel, case_in.idempotency_key)
+            if existing is not None:
+                return existing
+        raise
+    log.info("case %s filed via %s, category %s", case.case_no, case.channel, case.category)
+    return case
+
+
+def _by_idempotency_key(session: Session, channel: str, key: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.channel == channel, Case.idempotency_key == key))
+
+
+def get_case(*, session: Session, case_no: str, for_update: bool = False) -> Case | None:
+    stmt = select(Case).where(Case.case_no == case_no)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session.scalar(stmt)
+
+
+def get_case_for_citizen(*, session: Session, case_no: str, phone_last4: str) -> Case | None:
+    """A wrong phone and an unknown number both give None, so the API cannot be used to probe case numbers."""
+    case = get_case(session=session, case_no=case_no)
+    expected = last4(case.phone) if case is not None else "\x00" * 4
+    ok = hmac.compare_digest(expected.encode(), phone_last4.encode())
+    return case if ok and case is not None else None
+
+
+def is_overdue(case: Case, today: date | None = None) -> bool:
+    return Status(case.status) in OVERDUE_CANDIDATES and (today or china_today()) > case.deadline
+
+
+def _move(
+    *,
+    session: Session,
+    case: Case,
+    config: CaseConfig,
+    target: Status,
+    actor: str,
+    kind: str,
+    note: str | None,
+    public: bool = True,
+) -> None:
+    current = Status(case.status)
+    check_transition(current, target)
+    now = utcnow()
+    case.status = target.value
+    if target is Status.SUPERVISED:
+        case.deadline = add_working_days(china_today(now), config.supervise_sla_days)
+    if target is Status.REPLIED:
+        case.replied_at = now
+    if target is Status.CLOSED:
+        case.closed_at = now
+    record_event(
+        session=session,
+        case=case,
+        config=config,
+        actor=actor,
+        kind=kind,
+        note=note,
+        from_status=current.value,
+        to_status=target.value,
+        public=public,
+    )
+
+
+def transition(
+    *,
+    session: Session,
+    case: Case,
+    target: Status,
+    actor: str,
+    note: str | None = None,
+    config: CaseConfig | None = None,
+) -> Case:
+    """Move a case along the state machine; anything else raises IllegalTransition (409)."""
+    _move(session=session, case=case, config=config or default_config(), target=target, actor=actor,
+          kind="transition", note=note)
+    session.commit()
+    return case
+
+
+def reply(*, session: Session, case: Case, text: str, actor: str, config: CaseConfig | None = None) -> Case:
+    """The answer the citizen sees; it moves the case to 已答复."""
+    case.reply = text
+    _move(session=session, case=case, config=config or default_config(), target=Status.REPLIED, actor=actor,
+          kind="reply", note=text)
+    session.commit()
+    return case
+
+
+def add_note(*, session: Session, case: Case, text: str, actor: str, config: CaseConfig | None = None) -> Case:
+    """Internal notes are audited like everything else but never shown to the citizen."""
+    record_event(session=session, case=case, config=config or default_config(), actor=actor, kind="note",
+                 note=text, public=False)
+    session.commit()
+    return case
+
+
+def assign(
+    *,
+    session: Session,
+    case: Case,
+    actor: str,
+    department: str | None = None,
+    assignee: StaffUser | None = None,
+    config: CaseConfig | None = None,
+) -> Case:
+    """Giving a freshly received case to a department is 转办, so the status follows."""
+    config = config or default_config()
+    parts = []
+    if department is not None:
+        case.department = department
+        parts.append(f"部门：{department}")
+    if assignee is not None:
+        case.assignee_id = assignee.id
+        parts.append(f"经办人：{assignee.username}")
+    note = "；".join(parts) or None
+    if department is not None and Status(case.status) is Status.RECEIVED:
+        _move(session=session, case=case, config=config, target=Status.FORWARDED, actor=actor, kind="assign",
+              note=f"已转交{department}办理")
+        if assignee is not None:
+            record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note,
+                         public=False)
+    else:
+        record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note, public=False)
+    session.commit()
+    return case
+
+
+def rate_case(
+    *,
+    session: Session,
+    case: Case,
+    score: int,
+    comment: str | None,
+    config: CaseConfig | None = None,
+) -> Case:
+    """好差评: ≤2 reopens the case for a supervisor (督办); a good rating of a reply closes it."""
+    config = config or default_config()
+    current = Status(case.status)
+    if current not in RATEABLE:
+        raise IllegalTransition(current, current)
+    session.add(Rating(case_id=case.id, score=score, comment=comment, at=utcnow()))
+    record_event(session=session, case=case, config=config, actor=CITIZEN, kind="rating",
+                 note=f"评价 {score} 分" + (f"：{comment}" if comment else ""))
+    if score <= 2:
+        _move(session=session, case=case, config=config, target=Status.SUPERVISED, actor=SYSTEM, kind="reopened",
+              note="您对答复不满意，已转督办，我们会尽快重新处理")
+    elif current is Status.REPLIED:
+        _move(session=session, case=case, config=config, target=Status.CLOSED, actor=SYSTEM, kind="transition",
+              note="感谢您的评价，本件已办结")
+    session.commit()
+    return case
+
+
+def mark_overdue(*, session: Session, config: CaseConfig | None = None, today: date | None = None) -> list[str]:
+    """Every case past its deadline without a reply goes to 督办, with the reason in the timeline."""
+    config = config or default_config()
+    today = today or china_today()
+    stmt = (
+        select(Case.id)
+        .where(Case.status.in_([s.value for s in OVERDUE_CANDIDATES]), Case.deadline < today)
+        .order_by(Case.id)
+    )
+    ids = list(session.scalars(stmt))
+    session.rollback()
+    marked: list[str] = []
+    for case_id in ids:
+        case = session.scalar(select(Case).where(Case.id == case_id).with_for_update())
+        if case is None or not is_overdue(case, today):
+            session.rollback()
+            continue
+        _move(session=session, case=case, config=config, target=Status.SUPERVISED, actor=SYSTEM, kind="overdue",
+              note=f"超过答复期限（{case.deadline.isoformat()}），已转督办")
+        session.commit()
+        marked.append(case.case_no)
+    if marked:
+        log.info("marked %d overdue case(s) as supervised", len(marked))
+    return marked
+
+
+@dataclass
+class CaseFilter:
+    status: Status | None = None
+    category: str | None = None
+    department: str | None = None
+    overdue: bool | None = None
+    assignee_id: int | None = None
+
+
+def _filtered(stmt: Select[tuple[Case]], flt: CaseFilter, today: date) -> Select[tuple[Case]]:
+    if flt.status is not None:
+        stmt = stmt.where(Case.status == flt.status.value)
+    if flt.category:
+        stmt = stmt.where(Case.category == flt.category)
+    if flt.department:
+        stmt = stmt.where(Case.department == flt.department)
+    if flt.assignee_id is not None:
+        stmt = stmt.where(Case.assignee_id == flt.assignee_id)
+    if flt.overdue is not None:
+        cond = Case.status.in_([s.value for s in OVERDUE_CANDIDATES]) & (Case.deadline < today)
+        stmt = stmt.where(cond if flt.overdue else ~cond)
+    return stmt
+
+
+def list_cases(
+    *, session: Session, flt: CaseFilter, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[Case], int]:
+    today = china_today()
+    base = _filtered(select(Case), flt, today)
+    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = session.scalars(base.order_by(Case.deadline, Case.id).limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def expected_datetime(case: Case) -> datetime:
+    """Deadlines are whole working days: the reply is due by the end of that day, Beijing time."""
+    return datetime.combine(case.deadline, datetime.max.time().replace(microsecond=0), tzinfo=CHINA_TZ)

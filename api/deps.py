@@ -1,0 +1,33 @@
+"""Annotated dependency aliases used by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from api.settings import Settings, get_settings
+from api.state import AppState
+from index.catalogue import Catalogue
+from index.search import Searcher
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.app
+    return state
+
+
+def get_catalogue(state: Annotated[AppState, Depends(get_state)]) -> Catalogue:
+    return state.catalogue
+
+
+def get_searcher(state: Annotated[AppState, Depends(get_state)]) -> Searcher:
+    if state.searcher is None:
+        raise HTTPException(status_code=503, detail="search index is not loaded")
+    return state.searcher
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StateDep = Annotated[AppState, Depends(get_state)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+SearcherDep = Annotated[Searcher, Depends(get_searcher)]

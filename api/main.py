@@ -1,0 +1,52 @@
+"""Builds the gateway: `uvicorn --factory api.main:create_app`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.routes import guides, health, search
+from api.settings import Settings, get_settings
+from api.state import AppState
+from index import catalogue as catalogue_mod
+
+log = logging.getLogger("api")
+
+
+def _load_state(settings: Settings) -> AppState:
+    cat = catalogue_mod.load(settings.guides_dir)
+    state = AppState(catalogue=cat)
+    if settings.load_searcher:
+        from index.embed import load_encoder
+        from index.search import Searcher
+
+        state.searcher = Searcher.load(settings.index_dir, load_encoder(settings.embedding_model, threads=None))
+    return state
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.app = _load_state(settings)
+        yield
+
+    app = FastAPI(title="白话办事助手", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.settings = settings
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
+            return JSONResponse({"detail": "请求内容太大了"}, status_code=413)
+        return await call_next(request)
+
+    app.include_router(health.router)
+    app.include_router(search.router)
+    app.include_router(guides.router)
+    return app

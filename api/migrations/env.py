@@ -1,0 +1,31 @@
+"""Alembic environment: uses the connection handed over by api.cases.db.upgrade, or DATABASE_URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from api.cases.db import make_engine
+from api.cases.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    from api.settings import get_settings
+
+    engine = make_engine(get_settings().database_url)
+    with engine.begin() as conn:
+        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+run_migrations_online()

@@ -1,0 +1,31 @@
+"""Guide entries as JSON: an item, a bundle with its merged checklist, or a window with what it handles."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+
+from api.deps import CatalogueDep
+
+router = APIRouter(prefix="/api/guides", tags=["guides"])
+
+
+@router.get("/{entry_id}")
+def get_guide(entry_id: str, cat: CatalogueDep) -> dict[str, Any]:
+    kind = cat.kind_of(entry_id)
+    entry = cat.get(entry_id)
+    if kind is None or entry is None:
+        raise HTTPException(status_code=404, detail="没有找到这个办事指南")
+    data: dict[str, Any] = {"kind": kind, **entry.model_dump(mode="json")}
+    if kind == "bundle":
+        data["merged_materials"] = [asdict(m) for m in cat.merged_materials(entry_id)]
+        data["member_names"] = {m: cat.items[m].name for m in cat.bundles[entry_id].members}
+    if kind == "window":
+        data["handles"] = [{"id": i.id, "name": i.name} for i in cat.items_at_window(entry_id)]
+        data["bundles"] = [{"id": b.id, "name": b.name} for b in cat.bundles_at_window(entry_id)]
+    if kind == "item":
+        w = cat.windows.get(entry.window)  # type: ignore[union-attr]
+        data["window_info"] = w.model_dump(mode="json") if w else None
+    return data

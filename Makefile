@@ -3,8 +3,11 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+RASA_PY := .venv-rasa/bin/python
+RASA  := ../.venv-rasa/bin/rasa
+BOT_OUT := var/bot-results
 
-.PHONY: setup run index check test lint bench clean
+.PHONY: setup run index check test lint bench clean bot-lookups bot-train bot-test bot-eval-real
 
 setup:            ## create .venv and .venv-rasa, convert the offline model (idempotent)
 	@scripts/setup.sh
@@ -26,10 +29,29 @@ lint: setup
 test: setup       ## lint, type-check and run the test suite
 	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest -q
+	@$(MAKE) --no-print-directory bot-test
 
 bench: setup      ## measure search speed and memory; figures printed as JSON
 	@$(PY) -m index build --if-stale
 	@$(PY) -m index bench --json
+	@$(PY) -m api.bench_cases --json
 
 clean:
 	rm -rf var/index var/screenshots .pytest_cache .mypy_cache .ruff_cache
+
+bot-lookups: setup  ## regenerate nlu_data/nlu/lookups.yml from the guides (only rewritten when it changed)
+	@$(RASA_PY) scripts/gen_lookups.py
+
+bot-train: bot-lookups  ## train the Rasa model; rasa's fingerprint skips training when data and config are unchanged
+	@cd bot && $(RASA) train --domain domain --data ../nlu_data --config config.yml --out models --fixed-model-name baihua
+
+bot-test: bot-train  ## validate data, held-out NLU targets, dialogue stories, action tests against a fake gateway
+	@$(RASA_PY) -c "import pytest" 2>/dev/null || .venv-rasa/bin/pip install -q -r bot/requirements-test.txt
+	@cd bot && $(RASA) data validate --domain domain --data ../nlu_data --config config.yml --quiet
+	@cd bot && $(RASA) test nlu --nlu ../tests/bot/nlu_holdout.yml --model models/baihua.tar.gz --out ../$(BOT_OUT)/nlu --quiet
+	@$(RASA_PY) scripts/check_nlu_targets.py $(BOT_OUT)/nlu/intent_report.json
+	@cd bot && $(RASA) test core --stories ../tests/test_conversations.yml --model models/baihua.tar.gz --out ../$(BOT_OUT)/core --fail-on-prediction-errors --quiet
+	@$(RASA_PY) -m pytest -q tests/bot
+
+bot-eval-real: bot-train  ## report ask_howto vs file_complaint on real citizen messages (../shared/eval; skipped when absent)
+	@$(RASA_PY) scripts/eval_real_messages.py --model bot/models/baihua.tar.gz

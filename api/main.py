@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.cases import routes_citizen, routes_open311, routes_staff
+from api.cases.runtime import cases_lifespan
 from api.routes import guides, health, search
 from api.settings import Settings, get_settings
 from api.state import AppState
@@ -34,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.app = _load_state(settings)
-        yield
+        async with cases_lifespan(app, settings):
+            yield
 
     app = FastAPI(title="白话办事助手", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.settings = settings
@@ -49,4 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(search.router)
     app.include_router(guides.router)
+    app.include_router(routes_citizen.router)
+    app.include_router(routes_staff.router)
+    app.include_router(routes_open311.router)
     return app

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     case_outbox_interval_s: float = 2.0
     case_outbox_max_attempts: int = 12
     case_outbox_backoff_s: float = 2.0
+    case_outbox_lease_s: float = 60.0  # a claimed event is resent after this if the worker died mid-send
     staff_token_hours: int = 12
     open311_api_keys: str = ""  # comma-separated keys given to partner systems
 

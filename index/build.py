@@ -19,9 +19,10 @@ from index.catalogue import Catalogue
 from index.embed import Encoder
 from index.schema import Bundle, Item, Window
 
-INDEX_VERSION = 3
+INDEX_VERSION = 5
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "var" / "index"
 APPROX_MIN_PASSAGES = 20_000  # below this an exact flat index is both faster and exact
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 
 # How much a hit on each kind of passage counts: the official name and the
 # ways people say it are the strongest evidence, a FAQ question a bit less.
@@ -109,8 +110,8 @@ def build(
     use_approx = len(passages) >= APPROX_MIN_PASSAGES if approximate is None else approximate
     index: faiss.Index
     if use_approx:
-        index = faiss.IndexHNSWFlat(encoder.dim, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
+        index = faiss.IndexHNSWFlat(encoder.dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
     else:
         index = faiss.IndexFlatIP(encoder.dim)
     index.add(vecs)

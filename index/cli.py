@@ -175,6 +175,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_realeval(args: argparse.Namespace) -> int:
+    from index import realeval
+    from index.embed import load_encoder
+
+    s = _searcher(args)
+    if s is None:
+        return 1
+    try:
+        report: dict[str, object] = {"lcqmc": realeval.lcqmc_pairs(s)}
+        if not args.skip_scale:
+            cat = catalogue.load(args.guides)
+            report["scale_1135_real_names"] = realeval.scale(cat, load_encoder(), args.dev)
+    except realeval.NoEvalData as exc:
+        print(exc, file=sys.stderr)
+        return 0
+    print(json.dumps(report, ensure_ascii=False, indent=None if args.json else 1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m index", description=__doc__)
     p.add_argument("--guides", type=Path, default=catalogue.GUIDES_DIR, help="guides folder")
@@ -228,6 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     c2 = with_index(sub.add_parser("calibrate", help="set the abstention thresholds from a dev file"))
     c2.add_argument("file", type=Path)
     c2.set_defaults(func=cmd_calibrate)
+
+    r = with_index(sub.add_parser("realeval", help="measure on ../shared/eval/real (skips where absent)"))
+    r.add_argument("--dev", type=Path, default=Path("tests/data/dev_questions.jsonl"))
+    r.add_argument("--skip-scale", action="store_true", help="only the LCQMC pairs")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_realeval)
 
     be = with_index(sub.add_parser("bench", help="encode/search latency, memory"))
     be.add_argument("--rounds", type=int, default=200)

@@ -103,25 +103,17 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     return result
 
 
-def calibrate(outcomes: list[Outcome]) -> float:
-    """The threshold on the top score that best separates right answers from what must abstain.
+def calibrate(outcomes: list[Outcome], min_abstain: float = 0.925) -> float:
+    """The lowest threshold on the top score that still abstains on `min_abstain` of out-of-scope lines.
 
-    Positives are answerable lines whose top hit is right; negatives are
-    out-of-scope lines and wrong top hits (saying "I don't know" beats a wrong
-    answer). Balanced accuracy, so the larger class does not dominate.
+    Lowest, so that as many right answers as possible are given with
+    confidence; the out-of-scope share is the guard against answering
+    what we do not cover with false confidence.
     """
-    pos = sorted(o.top_score for o in outcomes if o.case.type in ANSWERABLE and _rank(o) == 0)
-    neg = sorted(
-        o.top_score for o in outcomes if o.case.type == "out_of_scope" or (o.case.type in ANSWERABLE and _rank(o) != 0)
-    )
-    if not pos or not neg:
+    oos = sorted(o.top_score for o in outcomes if o.case.type == "out_of_scope")
+    if not oos:
         return 0.0
-    best, best_t = -1.0, 0.0
-    for t in sorted(set(pos + neg)):
-        tpr = sum(p >= t for p in pos) / len(pos)
-        tnr = sum(n < t for n in neg) / len(neg)
-        # weight out-of-scope rejection a little higher: false confidence is the worst outcome
-        score = 0.45 * tpr + 0.55 * tnr
-        if score > best:
-            best, best_t = score, t
-    return round(best_t, 4)
+    # abstain when score < t: need at least ceil(min_abstain * n) scores below t
+    need = min(len(oos), int(-(-min_abstain * len(oos) // 1)))
+    t = oos[need - 1] + 1e-4 if need > 0 else oos[0]
+    return round(t, 4)

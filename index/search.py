@@ -10,8 +10,8 @@ from typing import Literal
 
 import numpy as np
 
-from index import text
-from index.build import FIELD_WEIGHT, read_manifest
+from index import cues, text
+from index.build import FIELD_WEIGHT, HNSW_EF_SEARCH, read_manifest
 from index.embed import Encoder, load_encoder
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -53,15 +53,29 @@ class SearchResult:
         }
 
 
+@dataclass
+class Signals:
+    dense: np.ndarray
+    words: np.ndarray
+    pinyin: np.ndarray
+    latin: bool
+    cues: frozenset[str]
+
+
 @dataclass(frozen=True)
 class Fusion:
     """Weights of the signals; tuned on tests/data/dev_questions.jsonl only."""
 
-    sparse: float = 0.14
-    sparse_scale: float = 12.0  # a BM25 top score at or above this counts fully
-    pinyin: float = 0.06
+    sparse: float = 0.06
+    sparse_scale: float = 20.0  # a BM25 top score at or above this counts fully
+    pinyin: float = 0.0  # for Chinese queries the word bigrams already catch homophone typos
     pinyin_latin: float = 0.30
     pinyin_scale: float = 10.0
+    bundle_penalty: float = 0.06
+    bundle_boost: float = 0.05
+    window_penalty: float = 0.02
+    window_boost: float = 0.03
+    complaint_boost: float = 0.06
 
 
 @dataclass(frozen=True)
@@ -97,7 +111,7 @@ class Searcher:
         self.fusion = fusion or Fusion()
         self.faiss = faiss.read_index(str(index_dir / "index.faiss"))
         if hasattr(self.faiss, "hnsw"):
-            self.faiss.hnsw.efSearch = 256
+            self.faiss.hnsw.efSearch = HNSW_EF_SEARCH
         self.entries = [json.loads(line) for line in (index_dir / "entries.jsonl").open(encoding="utf-8")]
         docs = [json.loads(line) for line in (index_dir / "docs.jsonl").open(encoding="utf-8")]
         self.passage_entry = np.asarray([d["entry"] for d in docs], dtype=np.int64)
@@ -106,7 +120,15 @@ class Searcher:
         self.bm_pinyin = bm25s.BM25.load(str(index_dir / "bm25_pinyin"))
         self.pinyin_passages = np.load(index_dir / "pinyin_passages.npy", allow_pickle=False)
         self.n_entries = len(self.entries)
+        kinds = np.asarray([e["kind"] for e in self.entries])
+        self.is_bundle = kinds == "bundle"
+        self.is_window = kinds == "window"
+        ids = [e["id"] for e in self.entries]
+        self.complaint_entries = np.asarray(
+            [i for i, e in enumerate(ids) if e in cues.COMPLAINT_ENTRIES], dtype=np.int64
+        )
         self.calibration = {m: load_calibration(m) for m in ("hybrid", "dense", "bm25")}
+        self.search("社保卡 shebaoka")  # warm jieba, opencc and the model now, not on the first citizen's turn
 
     @classmethod
     def load(cls, index_dir: Path, encoder: Encoder | None = None) -> Searcher:
@@ -141,26 +163,47 @@ class Searcher:
         scores = np.asarray(bm.get_scores(terms), dtype=np.float32)  # type: ignore[attr-defined]
         return self._per_entry(scores, passage_ids)
 
-    def scores(self, query: str, mode: Mode = "hybrid") -> np.ndarray:
-        """Fused score per entry for an already normalised query."""
-        f = self.fusion
+    def signals(self, query: str) -> Signals:
+        """Every per-entry signal for an already normalised query (computed once, fused cheaply)."""
         latin = text.is_latin(query)
-        syll = text.split_pinyin(query) if latin else text.pinyin_of(query)
-        pin = self._bm25(self.bm_pinyin, text.pinyin_terms(syll), self.pinyin_passages)
-        words = self._bm25(self.bm_words, text.words(query), None)
+        pin_terms = text.typed_pinyin_terms(query) if latin else text.pinyin_terms(text.pinyin_of(query))
+        return Signals(
+            dense=self._dense(query),
+            words=self._bm25(self.bm_words, text.words(query), None),
+            pinyin=self._bm25(self.bm_pinyin, pin_terms, self.pinyin_passages),
+            latin=latin,
+            cues=cues.detect(query),
+        )
+
+    def fuse(self, sig: Signals, mode: Mode = "hybrid", fusion: Fusion | None = None) -> np.ndarray:
+        """Fused score per entry: dense cosine plus saturating BM25 evidence, then kind priors."""
+        f = fusion or self.fusion
         if mode == "dense":
-            return self._dense(query)
+            return sig.dense
         if mode == "bm25":
-            return words / f.sparse_scale + pin / f.pinyin_scale * (1.0 if latin else 0.3)
-        fused = self._dense(query)
-        for sig, weight, scale in (
-            (words, f.sparse, f.sparse_scale),
-            (pin, f.pinyin_latin if latin else f.pinyin, f.pinyin_scale),
+            return sig.words / f.sparse_scale + sig.pinyin / f.pinyin_scale * (1.0 if sig.latin else 0.3)
+        fused = sig.dense.copy()
+        for s, weight, scale in (
+            (sig.words, f.sparse, f.sparse_scale),
+            (sig.pinyin, f.pinyin_latin if sig.latin else f.pinyin, f.pinyin_scale),
         ):
-            top = float(sig.max())
+            top = float(s.max())
             if top > 0:
-                fused = fused + weight * (sig / top) * min(1.0, top / scale)
+                fused += weight * (s / top) * min(1.0, top / scale)
+        fused += self._kind_prior(sig.cues, f)
         return fused
+
+    def _kind_prior(self, found: frozenset[str], f: Fusion) -> np.ndarray:
+        """A single errand is the usual ask; a bundle or a window only when the words say so."""
+        prior = np.zeros(self.n_entries, dtype=np.float32)
+        prior[self.is_bundle] = f.bundle_boost if "bundle" in found else -f.bundle_penalty
+        prior[self.is_window] = f.window_boost if "window" in found else -f.window_penalty
+        if "complaint" in found:
+            prior[self.complaint_entries] += f.complaint_boost
+        return prior
+
+    def scores(self, query: str, mode: Mode = "hybrid") -> np.ndarray:
+        return self.fuse(self.signals(query), mode)
 
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         t0 = time.perf_counter()

@@ -110,6 +110,38 @@ def split_pinyin(text: str) -> list[str]:
     return out
 
 
+# How people ask, not what they ask about: dropped from pinyin matching, where
+# "yao duo jiu" (要多久) would otherwise outweigh "hu zhao" (护照).
+QUESTION_WORDS = (
+    "怎么办 怎么 咋办 咋弄 如何 需要 什么 啥 材料 多久 多长时间 办理 哪里 哪儿 去哪 在哪 要带 可以 能不能 "
+    "手续 流程 条件 申请 请问 一下 我想 我要 你好"
+).split()
+
+
+@functools.cache
+def _question_bigrams() -> frozenset[str]:
+    out: set[str] = set()
+    for w in QUESTION_WORDS:
+        out.update(_bigrams(pinyin_of(w)))
+    return frozenset(out)
+
+
+def _bigrams(syllables: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]
+
+
+def typed_pinyin_terms(query: str) -> list[str]:
+    """Terms of a pinyin query; a space typed by the person ends a word, so no pair crosses it."""
+    terms: list[str] = []
+    for chunk in query.split():
+        syl = split_pinyin(chunk)
+        terms.extend(pinyin_terms(syl) if len(syl) > 1 else [])
+    return terms or pinyin_terms(split_pinyin(query))
+
+
 def pinyin_terms(syllables: list[str]) -> list[str]:
-    """Syllable unigrams and bigrams, so word order matters a little."""
-    return syllables + [f"{a}_{b}" for a, b in itertools.pairwise(syllables)]
+    """Syllable bigrams without question words: a lone syllable stands for dozens of characters."""
+    if len(syllables) < 2:
+        return syllables
+    stop = _question_bigrams()
+    return [b for b in _bigrams(syllables) if b not in stop]

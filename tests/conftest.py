@@ -1,10 +1,17 @@
-"""Shared fixtures: paths, and the skip rule for data that lives outside the repo."""
+"""Shared fixtures: paths, the skip rule for outside data, the model and one index of the real guides."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # tests/bot runs in .venv-rasa, which has none of these: import them lazily
+    from index.catalogue import Catalogue
+    from index.embed import SentenceEncoder
+    from index.search import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -21,3 +28,36 @@ def need_shared_eval() -> Path:
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def encoder() -> SentenceEncoder:
+    from index import model
+    from index.embed import load_encoder
+
+    if not model.is_converted():
+        model.convert()
+    return load_encoder()
+
+
+@pytest.fixture(scope="session")
+def cat() -> Catalogue:
+    from index import catalogue
+
+    return catalogue.load()
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, cat: Catalogue, encoder: SentenceEncoder) -> Path:
+    from index.build import build
+
+    out = tmp_path_factory.mktemp("idx") / "index"
+    build(cat, out, encoder, quiet=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def searcher(index_dir: Path, encoder: SentenceEncoder) -> Iterator[Searcher]:
+    from index.search import Searcher
+
+    yield Searcher(index_dir, encoder)

@@ -61,7 +61,9 @@ def reset_password(*, session: Session, username: str, password: str) -> StaffUs
         raise LookupError(username)
     user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
-    for token in session.scalars(select(StaffToken).where(StaffToken.user_id == user.id, StaffToken.revoked_at.is_(None))):
+    for token in session.scalars(
+        select(StaffToken).where(StaffToken.user_id == user.id, StaffToken.revoked_at.is_(None))
+    ):
         token.revoked_at = user.password_changed_at
     session.commit()
     return user

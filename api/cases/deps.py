@@ -18,6 +18,8 @@ TOKEN_COOKIE = "staff_token"
 
 def get_runtime(request: Request) -> CasesRuntime:
     runtime: CasesRuntime = request.app.state.cases
+    if not runtime.ready:
+        raise HTTPException(status_code=503, detail="投诉受理系统暂时不可用，请稍后再试，或拨打 12345 热线")
     return runtime
 
 

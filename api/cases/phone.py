@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
-_LANDLINE = re.compile(r"^(0\d{2,3})(\d{7,8})$")
+# Area codes: 010 and 02x have three digits, all others (03xx–09xx) four; local numbers never start with 0 or 1.
+_LANDLINE = re.compile(r"^(010|02\d|0[3-9]\d{2})([2-9]\d{6,7})$")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
@@ -21,7 +22,7 @@ def normalize_phone(raw: str) -> str | None:
     if _MOBILE.match(s):
         return s
     m = _LANDLINE.match(s)
-    if m and not m.group(2).startswith(("0", "1")):
+    if m:
         return f"{m.group(1)}-{m.group(2)}"
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
 
 from api.cases import service
@@ -114,6 +114,3 @@ def _citizen_case(case_no: str, phone_last4: str, session: CaseSessionDep, runti
         runtime.limiter.failed(key)
         raise HTTPException(status_code=404, detail=NOT_FOUND)
     return case
-
-
-__all__ = ["Response", "router", "to_public"]

@@ -51,6 +51,7 @@ class CasesRuntime:
     config: CaseConfig
     settings: Settings
     limiter: LookupLimiter = field(default_factory=LookupLimiter)
+    ready: bool = False  # false until migrations ran; case endpoints answer 503 meanwhile
 
     def worker_config(self) -> WorkerConfig | None:
         if not self.settings.case_webhook_url:
@@ -60,9 +61,12 @@ class CasesRuntime:
             secret=self.settings.case_webhook_secret,
             max_attempts=self.settings.case_outbox_max_attempts,
             backoff_s=self.settings.case_outbox_backoff_s,
+            lease_s=self.settings.case_outbox_lease_s,
         )
 
     def run_overdue(self) -> list[str]:
+        if not self.ready:
+            return []
         with self.db.sessions() as session:
             return mark_overdue(session=session, config=self.config)
 
@@ -85,13 +89,29 @@ async def _every(interval_s: float, name: str, work: Callable[[], object]) -> No
         await asyncio.sleep(interval_s)
 
 
+async def _migrate_until_ready(runtime: CasesRuntime, retry_s: float) -> None:
+    while not runtime.ready:
+        await asyncio.sleep(retry_s)
+        try:
+            await asyncio.to_thread(runtime.db.upgrade)
+            runtime.ready = True
+            log.info("case database is back; case endpoints are open")
+        except Exception as exc:
+            log.warning("case database still unavailable: %s", type(exc).__name__)
+
+
 @asynccontextmanager
 async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[CasesRuntime]:
-    """Migrate (`alembic upgrade head`) before serving, then run the background loops until shutdown."""
+    """Migrate, then run the background loops; a database that is down gives 503s on cases, never a dead gateway."""
     runtime = build_runtime(settings)
-    await asyncio.to_thread(runtime.db.upgrade)
     app.state.cases = runtime
     tasks: list[asyncio.Task[None]] = []
+    try:
+        await asyncio.to_thread(runtime.db.upgrade)
+        runtime.ready = True
+    except Exception:
+        log.exception("case database unavailable at start-up; retrying in the background")
+        tasks.append(asyncio.create_task(_migrate_until_ready(runtime, 5.0)))
     client: httpx.Client | None = None
     if settings.case_background:
         tasks.append(asyncio.create_task(_every(settings.case_scheduler_interval_s, "overdue", runtime.run_overdue)))
@@ -101,7 +121,8 @@ async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Case
             c = client
 
             def deliver() -> None:
-                deliver_due(sessions=runtime.db.sessions, client=c, cfg=worker)
+                if runtime.ready:
+                    deliver_due(sessions=runtime.db.sessions, client=c, cfg=worker)
 
             tasks.append(asyncio.create_task(_every(settings.case_outbox_interval_s, "outbox", deliver)))
     try:

@@ -158,7 +158,7 @@ def create_case(*, session: Session, case_in: CaseCreate, config: CaseConfig | N
             session=session,
             case=case,
             config=config,
-            actor=CITIZEN if case_in.channel != "hotline" else f"channel:{case_in.channel}",
+            actor=CITIZEN,
             kind="created",
             to_status=case.status,
             note=f"已受理您的反映，我们会在 {case.deadline.isoformat()} 前答复您",
@@ -242,8 +242,15 @@ def transition(
     config: CaseConfig | None = None,
 ) -> Case:
     """Move a case along the state machine; anything else raises IllegalTransition (409)."""
-    _move(session=session, case=case, config=config or default_config(), target=target, actor=actor,
-          kind="transition", note=note)
+    _move(
+        session=session,
+        case=case,
+        config=config or default_config(),
+        target=target,
+        actor=actor,
+        kind="transition",
+        note=note,
+    )
     session.commit()
     return case
 
@@ -251,16 +258,24 @@ def transition(
 def reply(*, session: Session, case: Case, text: str, actor: str, config: CaseConfig | None = None) -> Case:
     """The answer the citizen sees; it moves the case to 已答复."""
     case.reply = text
-    _move(session=session, case=case, config=config or default_config(), target=Status.REPLIED, actor=actor,
-          kind="reply", note=text)
+    _move(
+        session=session,
+        case=case,
+        config=config or default_config(),
+        target=Status.REPLIED,
+        actor=actor,
+        kind="reply",
+        note=text,
+    )
     session.commit()
     return case
 
 
 def add_note(*, session: Session, case: Case, text: str, actor: str, config: CaseConfig | None = None) -> Case:
     """Internal notes are audited like everything else but never shown to the citizen."""
-    record_event(session=session, case=case, config=config or default_config(), actor=actor, kind="note",
-                 note=text, public=False)
+    record_event(
+        session=session, case=case, config=config or default_config(), actor=actor, kind="note", note=text, public=False
+    )
     session.commit()
     return case
 
@@ -285,11 +300,17 @@ def assign(
         parts.append(f"经办人：{assignee.username}")
     note = "；".join(parts) or None
     if department is not None and Status(case.status) is Status.RECEIVED:
-        _move(session=session, case=case, config=config, target=Status.FORWARDED, actor=actor, kind="assign",
-              note=f"已转交{department}办理")
+        _move(
+            session=session,
+            case=case,
+            config=config,
+            target=Status.FORWARDED,
+            actor=actor,
+            kind="assign",
+            note=f"已转交{department}办理",
+        )
         if assignee is not None:
-            record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note,
-                         public=False)
+            record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note, public=False)
     else:
         record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note, public=False)
     session.commit()
@@ -310,14 +331,34 @@ def rate_case(
     if current not in RATEABLE:
         raise IllegalTransition(current, current)
     session.add(Rating(case_id=case.id, score=score, comment=comment, at=utcnow()))
-    record_event(session=session, case=case, config=config, actor=CITIZEN, kind="rating",
-                 note=f"评价 {score} 分" + (f"：{comment}" if comment else ""))
+    record_event(
+        session=session,
+        case=case,
+        config=config,
+        actor=CITIZEN,
+        kind="rating",
+        note=f"评价 {score} 分" + (f"：{comment}" if comment else ""),
+    )
     if score <= 2:
-        _move(session=session, case=case, config=config, target=Status.SUPERVISED, actor=SYSTEM, kind="reopened",
-              note="您对答复不满意，已转督办，我们会尽快重新处理")
+        _move(
+            session=session,
+            case=case,
+            config=config,
+            target=Status.SUPERVISED,
+            actor=SYSTEM,
+            kind="reopened",
+            note="您对答复不满意，已转督办，我们会尽快重新处理",
+        )
     elif current is Status.REPLIED:
-        _move(session=session, case=case, config=config, target=Status.CLOSED, actor=SYSTEM, kind="transition",
-              note="感谢您的评价，本件已办结")
+        _move(
+            session=session,
+            case=case,
+            config=config,
+            target=Status.CLOSED,
+            actor=SYSTEM,
+            kind="transition",
+            note="感谢您的评价，本件已办结",
+        )
     session.commit()
     return case
 
@@ -339,8 +380,15 @@ def mark_overdue(*, session: Session, config: CaseConfig | None = None, today: d
         if case is None or not is_overdue(case, today):
             session.rollback()
             continue
-        _move(session=session, case=case, config=config, target=Status.SUPERVISED, actor=SYSTEM, kind="overdue",
-              note=f"超过答复期限（{case.deadline.isoformat()}），已转督办")
+        _move(
+            session=session,
+            case=case,
+            config=config,
+            target=Status.SUPERVISED,
+            actor=SYSTEM,
+            kind="overdue",
+            note=f"超过答复期限（{case.deadline.isoformat()}），已转督办",
+        )
         session.commit()
         marked.append(case.case_no)
     if marked:
@@ -357,7 +405,7 @@ class CaseFilter:
     assignee_id: int | None = None
 
 
-def _filtered(stmt: Select[tuple[Case]], flt: CaseFilter, today: date) -> Select[tuple[Case]]:
+def _filtered(stmt: Select[Case], flt: CaseFilter, today: date) -> Select[Case]:
     if flt.status is not None:
         stmt = stmt.where(Case.status == flt.status.value)
     if flt.category:
@@ -372,9 +420,7 @@ def _filtered(stmt: Select[tuple[Case]], flt: CaseFilter, today: date) -> Select
     return stmt
 
 
-def list_cases(
-    *, session: Session, flt: CaseFilter, limit: int = 50, offset: int = 0
-) -> tuple[Sequence[Case], int]:
+def list_cases(*, session: Session, flt: CaseFilter, limit: int = 50, offset: int = 0) -> tuple[Sequence[Case], int]:
     today = china_today()
     base = _filtered(select(Case), flt, today)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0

@@ -1,0 +1,277 @@
+"""有诉即办 complaint form: slot prompts, validation, cancellation and submission to the case API."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.clients.gateway import GatewayError
+from actions.common import button, channel_of, client, intent_of, mask_phone, normalize_phone, say
+from actions.pending import file_case
+
+MIN_DESCRIPTION_CHARS = 5
+MAX_DESCRIPTION_CHARS = 2000
+NO_ITEM = "none"
+CATEGORY_CACHE_S = 300.0
+COMPLAINT_SLOTS = (
+    "complaint_category",
+    "complaint_category_name",
+    "complaint_description",
+    "complaint_item",
+    "complaint_phone",
+    "complaint_confirm",
+)
+_categories: dict[str, Any] = {"at": 0.0, "items": []}
+
+
+async def categories() -> list[dict[str, str]]:
+    """Categories from the case API, cached for a few minutes; an empty list when it is down."""
+    if _categories["items"] and time.monotonic() - _categories["at"] < CATEGORY_CACHE_S:
+        return _categories["items"]
+    try:
+        items = [c for c in await client().categories() if isinstance(c, dict) and c.get("code")]
+    except GatewayError:
+        return []
+    _categories.update(at=time.monotonic(), items=items)
+    return items
+
+
+def match_category(value: str, items: list[dict[str, str]]) -> dict[str, str] | None:
+    """A code from a button, or a typed name that contains (or is contained in) a category name."""
+    text = (value or "").strip()
+    for c in items:
+        if text == c["code"]:
+            return c
+    for c in items:
+        name = str(c.get("name", ""))
+        if name and text and (name in text or text in name):
+            return c
+    return None
+
+
+def cancelled(tracker: Tracker, allow_deny: bool) -> bool:
+    """算了 / 不投诉了 (intent stop) ends the form at any step; a plain 不 only where it cannot mean no."""
+    name, _ = intent_of(tracker)
+    return name == "stop" or (allow_deny and name == "deny")
+
+
+def idempotency_key(sender_id: str, payload: dict[str, Any]) -> str:
+    """Same person, same complaint -> same key, so a retried message cannot open a second case."""
+    raw = "|".join([sender_id, payload["category"], payload["description"], payload["phone"]])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if cancelled(tracker, allow_deny=requested != "complaint_item"):
+            # clear everything; complaint_confirm False tells action_submit_complaint to say it was dropped
+            return [SlotSet(s, None) for s in COMPLAINT_SLOTS if s != "complaint_confirm"] + [
+                SlotSet("complaint_confirm", False),
+                SlotSet("requested_slot", None),
+            ]
+        return await super().run(dispatcher, tracker, domain)
+
+    async def validate_complaint_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        items = await categories()
+        if not items:  # the case API is down: keep what the person typed, submission retries later
+            text = str(value or "").strip()[:50]
+            return {"complaint_category": text, "complaint_category_name": text} if text else {
+                "complaint_category": None
+            }
+        found = match_category(str(value or ""), items)
+        if not found:
+            say(dispatcher, tracker, "utter_invalid_complaint_category", kind="complaint")
+            return {"complaint_category": None}
+        return {"complaint_category": found["code"], "complaint_category_name": found.get("name", found["code"])}
+
+    def validate_complaint_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if len(text) < MIN_DESCRIPTION_CHARS or text.startswith("/"):
+            say(dispatcher, tracker, "utter_invalid_complaint_description", kind="complaint")
+            return {"complaint_description": None}
+        return {"complaint_description": text[:MAX_DESCRIPTION_CHARS]}
+
+    async def validate_complaint_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        name, _ = intent_of(tracker)
+        if name == "deny" or not text or text == NO_ITEM:
+            return {"complaint_item": NO_ITEM}
+        if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):  # an id from a suggestion button
+            return {"complaint_item": text}
+        try:  # typed words: take the guide only when the search is sure
+            result = await client().search(text, k=1)
+        except GatewayError:
+            return {"complaint_item": NO_ITEM}
+        hits = result.get("hits") or []
+        return {"complaint_item": hits[0]["id"] if result.get("confident") and hits else NO_ITEM}
+
+    def validate_complaint_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        phone = normalize_phone(re.sub(r"[^\d+\-\s]", "", str(value or "")))
+        if not phone:
+            say(dispatcher, tracker, "utter_invalid_complaint_phone", kind="complaint")
+            return {"complaint_phone": None}
+        return {"complaint_phone": phone}
+
+    def validate_complaint_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if isinstance(value, bool):
+            return {"complaint_confirm": value}
+        say(dispatcher, tracker, "utter_invalid_complaint_confirm", kind="complaint")
+        return {"complaint_confirm": None}
+
+
+class AskComplaintCategory(Action):
+    """Category buttons come from the case API, so staff can change categories without a bot release."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_category"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        items = await categories()
+        if not items:
+            say(dispatcher, tracker, "utter_ask_complaint_category_free", kind="complaint")
+            return []
+        buttons = [button(c.get("name", c["code"]), "inform", complaint_category=c["code"]) for c in items]
+        say(dispatcher, tracker, "utter_ask_complaint_category", kind="complaint", buttons=buttons)
+        return []
+
+
+class AskComplaintItem(Action):
+    """Suggest the guide the person asked about last; 跳过 is in the response itself."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_item"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        buttons = []
+        last = tracker.get_slot("last_guide_id")
+        if last:
+            try:
+                guide = await client().guide(last)
+                buttons.append(button(guide.get("name", last), "inform", complaint_item=last))
+            except GatewayError:
+                pass
+        say(dispatcher, tracker, "utter_ask_complaint_item", kind="complaint", buttons=buttons)
+        return []
+
+
+class AskComplaintConfirm(Action):
+    """Read everything back, with the phone masked, before anything is filed."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        item = tracker.get_slot("complaint_item")
+        item_name = "-"
+        if item and item != NO_ITEM:
+            try:
+                item_name = (await client().guide(item)).get("name", item)
+            except GatewayError:
+                item_name = item
+        say(
+            dispatcher,
+            tracker,
+            "utter_ask_complaint_confirm",
+            kind="complaint",
+            category=tracker.get_slot("complaint_category_name") or tracker.get_slot("complaint_category") or "",
+            description=tracker.get_slot("complaint_description") or "",
+            item=item_name,
+            phone=mask_phone(tracker.get_slot("complaint_phone") or ""),
+        )
+        return []
+
+
+class AskSimple(Action):
+    """Ask for a slot with its utter_ask_ response, carrying the meta payload."""
+
+    slot = ""
+    kind = "complaint"
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        say(dispatcher, tracker, f"utter_ask_{self.slot}", kind=self.kind)
+        return []
+
+
+class AskComplaintDescription(AskSimple):
+    slot = "complaint_description"
+
+
+class AskComplaintPhone(AskSimple):
+    slot = "complaint_phone"
+
+
+def build_payload(tracker: Tracker) -> dict[str, Any]:
+    item = tracker.get_slot("complaint_item")
+    payload: dict[str, Any] = {
+        "category": tracker.get_slot("complaint_category"),
+        "description": tracker.get_slot("complaint_description"),
+        "phone": tracker.get_slot("complaint_phone"),
+        "channel": channel_of(tracker),
+    }
+    if item and item != NO_ITEM:
+        payload["window_id" if item.startswith("w-") else "item_id"] = item
+    payload["idempotency_key"] = idempotency_key(tracker.sender_id, payload)
+    return payload
+
+
+class ActionSubmitComplaint(Action):
+    """After the form: file when confirmed, drop when declined, keep and retry when the API fails."""
+
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        clear = [SlotSet(s, None) for s in COMPLAINT_SLOTS]
+        pending = tracker.get_slot("complaint_pending")
+        if intent_of(tracker)[0] == "retry_complaint":
+            if not isinstance(pending, dict):
+                say(dispatcher, tracker, "utter_complaint_nothing_pending", kind="complaint")
+                return []
+            if await file_case(dispatcher, tracker, pending):
+                return [SlotSet("complaint_pending", None)]
+            say(dispatcher, tracker, "utter_complaint_failed", kind="complaint")
+            return []
+        if tracker.get_slot("complaint_confirm") is not True:
+            say(dispatcher, tracker, "utter_complaint_cancelled", kind="complaint")
+            return clear
+        payload = build_payload(tracker)
+        if await file_case(dispatcher, tracker, payload):
+            return [*clear, SlotSet("complaint_pending", None)]
+        say(dispatcher, tracker, "utter_complaint_failed", kind="complaint")
+        return [*clear, SlotSet("complaint_pending", payload)]

@@ -1,0 +1,74 @@
+"""Report how real citizen messages (MSGABench, ../shared/eval) are classified: ask_howto vs file_complaint.
+
+Reads the file at run time and never copies it; skips with a message when ../shared is absent.
+Run with .venv-rasa/bin/python scripts/eval_real_messages.py --model bot/models/baihua.tar.gz
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import logging
+import os
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "eval" / "real" / "msgabench_gov_qa" / "citizen_messages_type_domain_sentiment.jsonl"
+TYPES = {"consult": "咨询", "complaint": "投诉/求助"}
+
+
+def sample(path: Path, per_type: int, seed: int) -> dict[str, list[str]]:
+    by_type: dict[str, list[str]] = collections.defaultdict(list)
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            by_type[row.get("message_type", "")].append(row["message"])
+    rng = random.Random(seed)
+    return {key: rng.sample(by_type[label], min(per_type, len(by_type[label]))) for key, label in TYPES.items()}
+
+
+async def classify(model: str, groups: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(model)
+    counts: dict[str, dict[str, int]] = {}
+    for key, messages in groups.items():
+        tally: collections.Counter[str] = collections.Counter()
+        for text in messages:
+            parsed = await agent.parse_message(text[:2000])
+            tally[(parsed.get("intent") or {}).get("name") or "none"] += 1
+        counts[key] = dict(tally.most_common())
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default=str(ROOT / "bot" / "models" / "baihua.tar.gz"))
+    parser.add_argument("--per-type", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument("--out", default=str(ROOT / "var" / "bot-results" / "real_messages.json"))
+    args = parser.parse_args()
+    if not DATA.is_file():
+        print(f"skipped: {DATA} not found (outside eval data exists only on the team's machines)")
+        return 0
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    logging.disable(logging.WARNING)
+    counts = asyncio.run(classify(args.model, sample(DATA, args.per_type, args.seed)))
+    report = {"source": str(DATA.name), "per_type": args.per_type, "seed": args.seed, "predicted": counts}
+    for key, tally in counts.items():
+        total = sum(tally.values()) or 1
+        report[f"{key}_share"] = {
+            intent: round(tally.get(intent, 0) / total, 3) for intent in ("ask_howto", "file_complaint")
+        }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The complaint form: prompts, validation, cancellation, filing, failure and retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actions.common import mask_phone, normalize_phone
+from actions.forms import (
+    ActionSubmitComplaint,
+    AskComplaintCategory,
+    AskComplaintConfirm,
+    AskComplaintItem,
+    ValidateComplaintForm,
+)
+
+FILLED = {
+    "complaint_category": "service-attitude",
+    "complaint_category_name": "服务态度",
+    "complaint_description": "3号窗口工作人员一直玩手机不理人",
+    "complaint_item": "ss-card-replace",
+    "complaint_phone": "13812345678",
+    "complaint_confirm": True,
+}
+
+
+def responses(messages: list[dict[str, Any]]) -> list[str]:
+    return [m["response"] for m in messages]
+
+
+def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def form_turn(make_tracker, requested: str, value: Any, text: str, intent: str = "inform", slots_now=None):
+    """A tracker right after the user answered `requested` and Rasa extracted `value`."""
+    current = {**(slots_now or {}), "requested_slot": requested}
+    user = {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
+    events = [user, {"event": "slot", "name": requested, "value": value}]
+    current[requested] = value
+    return make_tracker(text, intent=intent, slots=current, events=events, active_loop="complaint_form")
+
+
+def test_phone_rules():
+    assert normalize_phone("138 1234 5678") == "13812345678"
+    assert normalize_phone("+8613812345678") == "13812345678"
+    assert normalize_phone("0371-66668888") == "0371-66668888"
+    assert normalize_phone("037166668888") == "0371-66668888"
+    for bad in ("12345", "23812345678", "1381234567", "abc", ""):
+        assert normalize_phone(bad) is None, bad
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("0371-66668888") == "0371-****8888"
+
+
+def test_category_buttons_come_from_the_case_api(gateway, make_tracker, run_action):
+    messages, _ = run_action(AskComplaintCategory(), make_tracker("我要投诉", intent="file_complaint"))
+    assert responses(messages) == ["utter_ask_complaint_category"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert '/inform{"complaint_category":"service-attitude"}' in payloads
+    assert messages[0]["custom"]["route"]["kind"] == "complaint"
+
+
+def test_category_prompt_without_api_asks_in_words(monkeypatch, make_tracker, run_action):
+    monkeypatch.setenv("GATEWAY_URL", "http://127.0.0.1:9")
+    import actions.forms as forms
+
+    monkeypatch.setattr(forms, "_categories", {"at": 0.0, "items": []})
+    messages, _ = run_action(AskComplaintCategory(), make_tracker("我要投诉", intent="file_complaint"))
+    assert responses(messages) == ["utter_ask_complaint_category_free"]
+
+
+def test_category_by_code_by_name_and_invalid(gateway, make_tracker, run_action):
+    _, events = run_action(
+        ValidateComplaintForm(), form_turn(make_tracker, "complaint_category", "service-attitude", "/inform")
+    )
+    assert slots(events)["complaint_category"] == "service-attitude"
+    _, events = run_action(ValidateComplaintForm(), form_turn(make_tracker, "complaint_category", "态度", "态度"))
+    assert slots(events)["complaint_category"] == "service-attitude"
+    messages, events = run_action(
+        ValidateComplaintForm(), form_turn(make_tracker, "complaint_category", "天气不好", "天气不好")
+    )
+    assert slots(events)["complaint_category"] is None
+    assert responses(messages) == ["utter_invalid_complaint_category"]
+
+
+def test_short_description_is_refused(gateway, make_tracker, run_action):
+    messages, events = run_action(
+        ValidateComplaintForm(), form_turn(make_tracker, "complaint_description", "太差", "太差")
+    )
+    assert slots(events)["complaint_description"] is None
+    assert responses(messages) == ["utter_invalid_complaint_description"]
+    text = "窗口让我跑了三趟"
+    _, events = run_action(ValidateComplaintForm(), form_turn(make_tracker, "complaint_description", text, text))
+    assert slots(events)["complaint_description"] == text
+
+
+def test_phone_validated(gateway, make_tracker, run_action):
+    messages, events = run_action(ValidateComplaintForm(), form_turn(make_tracker, "complaint_phone", "12345", "12345"))
+    assert slots(events)["complaint_phone"] is None
+    assert responses(messages) == ["utter_invalid_complaint_phone"]
+    text = "我的电话 138-1234-5678"
+    _, events = run_action(ValidateComplaintForm(), form_turn(make_tracker, "complaint_phone", text, text))
+    assert slots(events)["complaint_phone"] == "13812345678"
+
+
+def test_item_suggested_from_last_guide_and_skippable(gateway, make_tracker, run_action):
+    tracker = make_tracker("x", intent="inform", slots={"last_guide_id": "passport"})
+    messages, _ = run_action(AskComplaintItem(), tracker)
+    assert messages[0]["buttons"] == [
+        {"title": gateway.state.guides["passport"]["name"], "payload": '/inform{"complaint_item":"passport"}'}
+    ]
+    _, events = run_action(ValidateComplaintForm(), form_turn(make_tracker, "complaint_item", "没有", "没有", "deny"))
+    assert slots(events)["complaint_item"] == "none"  # 不/没有 here means no item, not cancel
+
+
+def test_confirm_echoes_masked_phone(gateway, make_tracker, run_action):
+    messages, _ = run_action(AskComplaintConfirm(), make_tracker("x", slots={**FILLED, "complaint_confirm": None}))
+    assert responses(messages) == ["utter_ask_complaint_confirm"]
+    assert messages[0]["phone"] == "138****5678"
+    assert messages[0]["item"] == gateway.state.guides["ss-card-replace"]["name"]
+    assert "13812345678" not in str(messages)
+
+
+def test_stop_cancels_at_any_step(gateway, make_tracker, run_action):
+    for requested in ("complaint_category", "complaint_description", "complaint_phone", "complaint_confirm"):
+        tracker = form_turn(make_tracker, requested, "算了", "算了", intent="stop", slots_now=FILLED)
+        messages, events = run_action(ValidateComplaintForm(), tracker)
+        got = slots(events)
+        assert got["requested_slot"] is None and got["complaint_confirm"] is False, requested
+        assert got["complaint_description"] is None and got["complaint_phone"] is None
+        assert messages == []
+    tracker = make_tracker("算了", intent="stop", slots={"complaint_confirm": False})
+    messages, events = run_action(ActionSubmitComplaint(), tracker)
+    assert responses(messages) == ["utter_complaint_cancelled"]
+    assert not [r for r in gateway.state.requests if r[0] == "POST"]
+
+
+def test_confirmed_complaint_is_filed_once(gateway, make_tracker, run_action):
+    messages, events = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))
+    assert responses(messages) == ["utter_complaint_filed"]
+    case_no = messages[0]["case_no"]
+    assert case_no in gateway.state.cases and messages[0]["deadline"] == "2026-12-05"
+    assert messages[0]["phone"] == "138****5678"
+    assert messages[0]["custom"]["route"] == {"kind": "complaint", "id": case_no}
+    body = gateway.state.cases[case_no]["body"]
+    assert body["category"] == "service-attitude" and body["item_id"] == "ss-card-replace"
+    assert body["channel"] == "widget" and len(body["idempotency_key"]) == 32
+    assert slots(events)["complaint_phone"] is None  # cleared after filing
+    # the same complaint sent again (a channel retry) maps to the same case
+    messages, _ = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))
+    assert messages[0]["case_no"] == case_no and len(gateway.state.cases) == 1
+
+
+def test_api_failure_keeps_data_never_claims_success_and_retries(gateway, make_tracker, run_action):
+    gateway.state.fail_cases = True
+    messages, events = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))
+    assert responses(messages) == ["utter_complaint_failed"]
+    pending = slots(events)["complaint_pending"]
+    assert pending["description"] == FILLED["complaint_description"] and pending["idempotency_key"]
+    assert not gateway.state.cases
+    # still down: the retry button says so again
+    tracker = make_tracker("/retry_complaint", intent="retry_complaint", slots={"complaint_pending": pending})
+    messages, events = run_action(ActionSubmitComplaint(), tracker)
+    assert responses(messages) == ["utter_complaint_failed"] and events == []
+    # back up: the retry files it
+    gateway.state.fail_cases = False
+    messages, events = run_action(ActionSubmitComplaint(), tracker)
+    assert responses(messages) == ["utter_complaint_filed"]
+    assert slots(events) == {"complaint_pending": None}
+    assert gateway.state.cases[messages[0]["case_no"]]["body"]["idempotency_key"] == pending["idempotency_key"]
+
+
+def test_pending_complaint_is_retried_on_a_later_turn(gateway, make_tracker, run_action):
+    from actions.smalltalk import ActionReply
+
+    pending = {"category": "other", "description": "系统一直报错交不上", "phone": "13812345678", "channel": "widget"}
+    pending["idempotency_key"] = "k" * 32
+    tracker = make_tracker("谢谢", intent="thank", slots={"complaint_pending": pending})
+    messages, events = run_action(ActionReply(), tracker)
+    assert responses(messages) == ["utter_complaint_filed", "utter_thank"]
+    assert slots(events) == {"complaint_pending": None}
+
+
+def test_retry_with_nothing_pending(gateway, make_tracker, run_action):
+    messages, _ = run_action(ActionSubmitComplaint(), make_tracker("再试一次", intent="retry_complaint"))
+    assert responses(messages) == ["utter_complaint_nothing_pending"]

@@ -112,10 +112,36 @@ def split_pinyin(text: str) -> list[str]:
 
 # How people ask, not what they ask about: dropped from pinyin matching, where
 # "yao duo jiu" (要多久) would otherwise outweigh "hu zhao" (护照).
-QUESTION_WORDS = (
-    "怎么办 怎么 咋办 咋弄 如何 需要 什么 啥 材料 多久 多长时间 办理 哪里 哪儿 去哪 在哪 要带 可以 能不能 "
-    "手续 流程 条件 申请 请问 一下 我想 我要 你好"
-).split()
+QUESTION_WORDS = [
+    "怎么办",
+    "怎么",
+    "咋办",
+    "咋弄",
+    "如何",
+    "需要",
+    "什么",
+    "啥",
+    "材料",
+    "多久",
+    "多长时间",
+    "办理",
+    "哪里",
+    "哪儿",
+    "去哪",
+    "在哪",
+    "要带",
+    "可以",
+    "能不能",
+    "手续",
+    "流程",
+    "条件",
+    "申请",
+    "请问",
+    "一下",
+    "我想",
+    "我要",
+    "你好",
+]
 
 
 @functools.cache

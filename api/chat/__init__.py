@@ -1,0 +1,1 @@
+"""Channel-neutral chat: one turn in, bot messages and routing meta out."""

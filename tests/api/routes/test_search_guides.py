@@ -1,0 +1,68 @@
+"""GET /api/search and GET /api/guides/{id}: the knowledge endpoints the bot, widget and console use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.deps import get_searcher
+from api.main import create_app
+from api.settings import get_settings
+from index.search import Searcher
+from tests.api.conftest import make_settings
+
+
+@pytest.fixture
+def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
+    settings = make_settings(tmp_path)
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    app.dependency_overrides[get_searcher] = lambda: searcher
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.mark.slow
+def test_search_answers_with_the_cli_contract(client: TestClient) -> None:
+    r = client.get("/api/search", params={"q": "社保卡丢了咋办", "k": 3})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == {"query", "took_ms", "confident", "hits"}
+    assert body["hits"][0]["id"] == "ss-card-replace" and len(body["hits"]) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("params", "status"), [({"q": ""}, 422), ({"q": "   "}, 422), ({"q": "护照", "k": 0}, 422),
+                                                 ({"q": "护照", "k": 99}, 422), ({}, 422), ({"q": "x" * 3000}, 422)])  # fmt: skip
+def test_search_rejects_bad_input(client: TestClient, params: dict[str, object], status: int) -> None:
+    assert client.get("/api/search", params=params).status_code == status
+
+
+def test_search_without_an_index_is_503_not_a_crash(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/api/search", params={"q": "护照"})
+    assert r.status_code == 503
+
+
+def test_item_guide_has_its_window(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as c:
+        r = c.get("/api/guides/ss-card-replace")
+    body = r.json()
+    assert r.status_code == 200 and body["kind"] == "item"
+    assert body["window_info"]["id"] == "w-social-insurance"
+    assert body["materials"][0]["note"]
+
+
+def test_bundle_guide_has_merged_checklist_and_window_lists_what_it_handles(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as c:
+        b = c.get("/api/guides/yjs-newborn").json()
+        w = c.get("/api/guides/w-police").json()
+        missing = c.get("/api/guides/no-such-thing")
+    names = [m["name"] for m in b["merged_materials"]]
+    assert len(names) == len(set(names)) and set(b["member_names"]) == set(b["members"])
+    assert {"id": "passport", "name": "普通护照签发"} in w["handles"]
+    assert missing.status_code == 404 and "没有找到" in missing.json()["detail"]

@@ -7,7 +7,7 @@ RASA_PY := .venv-rasa/bin/python
 RASA  := ../.venv-rasa/bin/rasa
 BOT_OUT := var/bot-results
 
-.PHONY: setup run index check test lint bench clean bot-lookups bot-train bot-test bot-eval-real
+.PHONY: setup run index check test lint bench clean bot-lookups bot-train bot-test bot-lint bot-eval-real telegram
 
 setup:            ## create .venv and .venv-rasa, convert the offline model (idempotent)
 	@scripts/setup.sh
@@ -31,10 +31,14 @@ test: setup       ## lint, type-check and run the test suite
 	@$(PY) -m pytest -q
 	@$(MAKE) --no-print-directory bot-test
 
+telegram: setup   ## Telegram bot by long polling (development); needs TELEGRAM_BOT_TOKEN and `make run` for answers
+	@$(PY) -m api.channels.telegram --polling
+
 bench: setup      ## measure search speed and memory; figures printed as JSON
 	@$(PY) -m index build --if-stale
 	@$(PY) -m index bench --json
 	@$(PY) -m api.bench_cases --json
+	@$(PY) -m api.chat.bench --json  # /api/chat p50/p95, 20 users: degraded, and full when a Rasa model exists
 
 clean:
 	rm -rf var/index var/screenshots .pytest_cache .mypy_cache .ruff_cache
@@ -45,7 +49,11 @@ bot-lookups: setup  ## regenerate nlu_data/nlu/lookups.yml from the guides (only
 bot-train: bot-lookups  ## train the Rasa model; rasa's fingerprint skips training when data and config are unchanged
 	@cd bot && $(RASA) train --domain domain --data ../nlu_data --config config.yml --out models --fixed-model-name baihua
 
-bot-test: bot-train  ## validate data, held-out NLU targets, dialogue stories, action tests against a fake gateway
+bot-lint: setup  ## ruff on the actions (Python 3.10, so outside the app's py311 lint)
+	@.venv/bin/ruff check --target-version py310 bot/actions
+	@.venv/bin/ruff format --check --target-version py310 bot/actions
+
+bot-test: bot-lint bot-train  ## validate data, held-out NLU targets, dialogue stories, action tests against a fake gateway
 	@$(RASA_PY) -c "import pytest" 2>/dev/null || .venv-rasa/bin/pip install -q -r bot/requirements-test.txt
 	@cd bot && $(RASA) data validate --domain domain --data ../nlu_data --config config.yml --quiet
 	@cd bot && $(RASA) test nlu --nlu ../tests/bot/nlu_holdout.yml --model models/baihua.tar.gz --out ../$(BOT_OUT)/nlu --quiet

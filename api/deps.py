@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from api.chat.schemas import ChatService
 from api.settings import Settings, get_settings
 from api.state import AppState
 from index.catalogue import Catalogue
@@ -27,7 +28,14 @@ def get_searcher(state: Annotated[AppState, Depends(get_state)]) -> Searcher:
     return state.searcher
 
 
+def get_chat(request: Request) -> ChatService:
+    """The chat service channels call (created in the lifespan, see api/chat/runtime.py)."""
+    service: ChatService = request.app.state.chat
+    return service
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StateDep = Annotated[AppState, Depends(get_state)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+ChatDep = Annotated[ChatService, Depends(get_chat)]

@@ -11,9 +11,16 @@ from fastapi.responses import JSONResponse
 
 from api.cases import routes_citizen, routes_open311, routes_staff
 from api.cases.runtime import cases_lifespan
-from api.routes import guides, health, search
+from api.channels import miniprogram, telegram, wechat
+from api.channels.runtime import channels_lifespan
+from api.chat.runtime import chat_lifespan
+from api.console import routes as console
+from api.handoff import routes as handoffs
+from api.routes import chat, guides, health, search
 from api.settings import Settings, get_settings
 from api.state import AppState
+from api.web import pages
+from api.web.security import install_protection
 from index import catalogue as catalogue_mod
 
 log = logging.getLogger("api")
@@ -36,7 +43,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.app = _load_state(settings)
-        async with cases_lifespan(app, settings):
+        async with (
+            cases_lifespan(app, settings),
+            chat_lifespan(app, settings, app.state.app),
+            channels_lifespan(app, settings),
+        ):
             yield
 
     app = FastAPI(title="白话办事助手", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json")
@@ -55,4 +66,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes_citizen.router)
     app.include_router(routes_staff.router)
     app.include_router(routes_open311.router)
+    app.include_router(handoffs.router)
+    console.install(app)
+    app.include_router(wechat.router)
+    app.include_router(miniprogram.router)
+    app.include_router(telegram.router)
+    app.include_router(chat.router)
+    app.include_router(pages.router)
+    install_protection(app, settings)
     return app

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
+DEV_INTERNAL_TOKEN = "dev-only-internal-token"
 
 
 class Settings(BaseSettings):
@@ -37,6 +38,44 @@ class Settings(BaseSettings):
     case_outbox_lease_s: float = 60.0  # a claimed event is resent after this if the worker died mid-send
     staff_token_hours: int = 12
     open311_api_keys: str = ""  # comma-separated keys given to partner systems
+    # X-Internal-Token of the action server -> gateway calls (POST /api/handoffs); see api/handoff/
+    internal_token: str = DEV_INTERNAL_TOKEN
+    console_login_max_failures: int = 5  # then the account is locked for 15 minutes
+    # chat gateway, widget and pages (api/chat, api/web)
+    rasa_url: str = "http://127.0.0.1:5005"  # Rasa's REST channel, loopback only
+    chat_budget_s: float = 3.0  # Rasa must answer within this, else the answer comes from search (degraded)
+    chat_max_chars: int = 500  # longer messages get a friendly refusal
+    chat_breaker_failures: int = 3  # after this many Rasa failures in a row, skip Rasa for the cool-down
+    chat_breaker_cooldown_s: float = 10.0
+    chat_rate_sender_burst: int = 10  # token bucket per sender id
+    chat_rate_sender_per_min: float = 30.0
+    chat_rate_ip_burst: int = 60  # token bucket per client IP
+    chat_rate_ip_per_min: float = 240.0
+    cors_origins: str = ""  # comma-separated sites allowed to call /api/chat from their pages (the widget)
+    frame_ancestors: str = ""  # comma-separated sites allowed to frame our pages; 'self' is always allowed
+    # channels (api/channels/): each is off (404) until its token is set
+    public_base_url: str = "http://localhost:8000"  # links in channel answers: {PUBLIC_BASE_URL}/guides/{id}
+    channel_max_body_bytes: int = 32 * 1024
+    wechat_token: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""  # needed for the customer-service send API (answers slower than the timeout)
+    wechat_encoding_aes_key: str = ""  # 43 characters; set for 安全模式
+    wechat_encoding_aes_key_previous: str = ""  # still accepted while WeChat rotates to the new key
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_timeout_s: float = 4.0  # WeChat waits 5 s; after this the answer goes through the send API
+    wechat_retry_wait_s: float = 3.0  # a retried push waits this long for the first request's answer
+    wechat_text_max_bytes: int = 1800  # WeChat allows 2048 bytes per text; leave room
+    wechat_max_clock_skew_s: int = 300  # replay window on the signed timestamp; 0 switches it off
+    miniprogram_token: str = ""
+    miniprogram_app_id: str = ""
+    miniprogram_app_secret: str = ""
+    miniprogram_encoding_aes_key: str = ""
+    miniprogram_encoding_aes_key_previous: str = ""
+    miniprogram_api_base: str = "https://api.weixin.qq.com"
+    telegram_bot_token: str = ""
+    telegram_secret_token: str = ""  # sent by Telegram as X-Telegram-Bot-Api-Secret-Token (setWebhook secret_token)
+    telegram_api_base: str = "https://api.telegram.org"
+    chat_gateway_url: str = "http://127.0.0.1:8000"  # where `make telegram` (polling) sends turns
 
     @model_validator(mode="after")
     def refuse_default_secrets(self) -> Settings:
@@ -44,6 +83,26 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set in production; the development default is refused")
         if self.app_env == "production" and self.case_webhook_url and self.case_webhook_secret == DEV_SECRET:
             raise ValueError("CASE_WEBHOOK_SECRET must be set when forwarding is on in production")
+        if self.app_env == "production" and self.internal_token == DEV_INTERNAL_TOKEN:
+            raise ValueError("INTERNAL_TOKEN must be set in production; the development default is refused")
+        return self
+
+    @model_validator(mode="after")
+    def refuse_incomplete_channels(self) -> Settings:
+        """A configured channel in production needs all its secrets; AES keys must be well formed everywhere."""
+        for name in ("wechat", "miniprogram"):
+            if not getattr(self, f"{name}_token"):
+                continue
+            for suffix in ("encoding_aes_key", "encoding_aes_key_previous"):
+                key = getattr(self, f"{name}_{suffix}")
+                if key and len(key) != 43:
+                    raise ValueError(f"{name.upper()}_{suffix.upper()} must have 43 characters")
+            if self.app_env == "production":
+                for suffix in ("app_id", "app_secret", "encoding_aes_key"):
+                    if not getattr(self, f"{name}_{suffix}"):
+                        raise ValueError(f"{name.upper()}_{suffix.upper()} must be set when {name} is on in production")
+        if self.app_env == "production" and self.telegram_bot_token and len(self.telegram_secret_token) < 16:
+            raise ValueError("TELEGRAM_SECRET_TOKEN (16+ characters) must be set when Telegram is on in production")
         return self
 
 

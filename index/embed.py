@@ -30,7 +30,9 @@ class SentenceEncoder:
     def __init__(self, name_or_path: str, threads: int | None = None) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.set_verbosity_error()  # the converted folder has no pooler head; mean pooling needs none
         if threads:
             torch.set_num_threads(threads)
         self.name = name_or_path

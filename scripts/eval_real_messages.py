@@ -57,6 +57,9 @@ def main() -> int:
         return 0
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     logging.disable(logging.WARNING)
+    import structlog  # rasa logs every parse (with the message text) at debug level through structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     counts = asyncio.run(classify(args.model, sample(DATA, args.per_type, args.seed)))
     report = {"source": str(DATA.name), "per_type": args.per_type, "seed": args.seed, "predicted": counts}
     for key, tally in counts.items():

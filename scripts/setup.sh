@@ -48,4 +48,12 @@ else
   say ".venv-rasa up to date"
 fi
 
+# browser tests (Playwright for Python) drive Debian's chromium: no browser download, ever
+# (plus a CJK font, so screenshots under var/screenshots show Chinese rather than empty boxes)
+if { [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; } && command -v apt-get >/dev/null 2>&1; then
+  say "installing Debian's chromium and a CJK font for the browser tests"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei; } >/dev/null 2>&1 \
+    || say "chromium could not be installed: the browser tests will be skipped"
+fi
+
 .venv/bin/python -m index model --if-missing

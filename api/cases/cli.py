@@ -39,8 +39,23 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     reset = usub.add_parser("reset-password", help="set a new password and end the user's sessions")
     reset.add_argument("username")
     reset.add_argument("--password-stdin", action="store_true")
+    boot = usub.add_parser("bootstrap-admin", help="first admin with a one-time password; no-op if one exists")
+    boot.add_argument("--username", default="admin")
     db = sub.add_parser("db", help="case database")
     db.add_argument("db_cmd", choices=["upgrade"])
+
+
+def _bootstrap_admin(db: CaseDB, username: str) -> int:
+    from api.console.bootstrap import bootstrap_admin
+
+    with db.sessions() as session:
+        password = bootstrap_admin(session=session, username=username)
+    if password is None:
+        print("an admin account already exists; nothing changed")
+    else:
+        print(f"created the first admin: {username}")
+        print(f"one-time password (shown once; change it at first login on /console): {password}")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
         if args.cmd == "db":
             print("database is at the latest migration")
             return 0
+        if args.users_cmd == "bootstrap-admin":
+            return _bootstrap_admin(db, args.username)
         password = _password(args)
         with db.sessions() as session:
             try:

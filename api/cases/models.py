@@ -76,6 +76,7 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 0002_console
 
 
 class StaffToken(Base):

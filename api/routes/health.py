@@ -1,8 +1,13 @@
-"""Liveness: answers as soon as the process serves."""
+"""Liveness (/healthz: the process serves) and readiness (/readyz: index, database and Rasa all answer)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
 
 router = APIRouter(tags=["health"])
 
@@ -10,3 +15,34 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+def _database_ok(request: Request) -> dict[str, Any]:
+    runtime = getattr(request.app.state, "cases", None)
+    if runtime is None:
+        return {"ok": False, "detail": "case system not started"}
+    if not runtime.ready:
+        return {"ok": False, "detail": "migrations not applied yet"}
+    try:
+        with runtime.db.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        return {"ok": False, "detail": type(exc).__name__}
+    return {"ok": True}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    state = getattr(request.app.state, "app", None)
+    searcher = getattr(state, "searcher", None)
+    index: dict[str, Any] = {"ok": searcher is not None}
+    if searcher is not None:
+        index["entries"] = searcher.n_entries
+    service = getattr(request.app.state, "chat", None)
+    rasa_ok = service is not None and await service.rasa_reachable()
+    rasa: dict[str, Any] = {"ok": rasa_ok}
+    database = await asyncio.to_thread(_database_ok, request)
+    components = {"index": index, "database": database, "rasa": rasa}
+    ready = all(c["ok"] for c in components.values())
+    body = {"status": "ready" if ready else "not_ready", "components": components}
+    return JSONResponse(body, status_code=200 if ready else 503)

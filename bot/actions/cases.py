@@ -67,9 +67,7 @@ class ValidateCaseStatusForm(CaseSlotsMixin, FormValidationAction):
     def name(self) -> str:
         return "validate_case_status_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if intent_of(tracker)[0] == "stop":
             return stop_form(CASE_SLOTS)
         return await super().run(dispatcher, tracker, domain)
@@ -79,9 +77,7 @@ class ValidateRatingForm(CaseSlotsMixin, FormValidationAction):
     def name(self) -> str:
         return "validate_rating_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         if intent_of(tracker)[0] == "stop":
             return stop_form(RATING_SLOTS)
         return await super().run(dispatcher, tracker, domain)
@@ -126,9 +122,7 @@ class ActionCheckCase(Action):
     def name(self) -> str:
         return "action_check_case"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         case_no, last4 = tracker.get_slot("case_no"), tracker.get_slot("phone_last4")
         clear = [SlotSet(s, None) for s in CASE_SLOTS]
         if not case_no or not last4:
@@ -164,9 +158,7 @@ class ActionSubmitRating(Action):
     def name(self) -> str:
         return "action_submit_rating"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         clear = [SlotSet(s, None) for s in RATING_SLOTS]
         case_no, last4 = tracker.get_slot("case_no"), tracker.get_slot("phone_last4")
         score = parse_score(tracker.get_slot("rating_score") or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import re
 import time
@@ -72,9 +73,7 @@ class ValidateComplaintForm(FormValidationAction):
     def name(self) -> str:
         return "validate_complaint_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot("requested_slot")
         if cancelled(tracker, allow_deny=requested != "complaint_item"):
             # clear everything; complaint_confirm False tells action_submit_complaint to say it was dropped
@@ -90,9 +89,9 @@ class ValidateComplaintForm(FormValidationAction):
         items = await categories()
         if not items:  # the case API is down: keep what the person typed, submission retries later
             text = str(value or "").strip()[:50]
-            return {"complaint_category": text, "complaint_category_name": text} if text else {
-                "complaint_category": None
-            }
+            return (
+                {"complaint_category": text, "complaint_category_name": text} if text else {"complaint_category": None}
+            )
         found = match_category(str(value or ""), items)
         if not found:
             say(dispatcher, tracker, "utter_invalid_complaint_category", kind="complaint")
@@ -148,9 +147,7 @@ class AskComplaintCategory(Action):
     def name(self) -> str:
         return "action_ask_complaint_category"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         items = await categories()
         if not items:
             say(dispatcher, tracker, "utter_ask_complaint_category_free", kind="complaint")
@@ -166,9 +163,7 @@ class AskComplaintItem(Action):
     def name(self) -> str:
         return "action_ask_complaint_item"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         buttons = []
         last = tracker.get_slot("last_guide_id")
         if last:
@@ -187,9 +182,7 @@ class AskComplaintConfirm(Action):
     def name(self) -> str:
         return "action_ask_complaint_confirm"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         item = tracker.get_slot("complaint_item")
         item_name = "-"
         if item and item != NO_ITEM:
@@ -210,18 +203,20 @@ class AskComplaintConfirm(Action):
         return []
 
 
-class AskSimple(Action):
-    """Ask for a slot with its utter_ask_ response, carrying the meta payload."""
+class AskSimple(Action, metaclass=abc.ABCMeta):
+    """Ask for a slot with its utter_ask_ response, carrying the meta payload (abstract: not registered)."""
 
-    slot = ""
     kind = "complaint"
+
+    @property
+    @abc.abstractmethod
+    def slot(self) -> str:
+        """The form slot to ask for; subclasses set it as a class attribute."""
 
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         say(dispatcher, tracker, f"utter_ask_{self.slot}", kind=self.kind)
         return []
 
@@ -254,9 +249,7 @@ class ActionSubmitComplaint(Action):
     def name(self) -> str:
         return "action_submit_complaint"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         clear = [SlotSet(s, None) for s in COMPLAINT_SLOTS]
         pending = tracker.get_slot("complaint_pending")
         if intent_of(tracker)[0] == "retry_complaint":

@@ -15,6 +15,7 @@ from actions.handoff import hand_over
 from actions.pending import retry_pending_complaint
 
 MAX_CHOICES = 3
+MAX_QUERY_CHARS = 500  # the gateway refuses queries over 2,000 characters and searches only the first 500
 MISSES_BEFORE_HANDOFF = 2
 FOLLOWUP_INTENTS = {"ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"}
 
@@ -80,9 +81,7 @@ async def window_of(entry: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-async def show_entry(
-    dispatcher: CollectingDispatcher, tracker: Tracker, entry: dict[str, Any]
-) -> list[EventType]:
+async def show_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: dict[str, Any]) -> list[EventType]:
     """Utter an item, bundle or window answer and remember it for follow-ups."""
     kind = entry.get("kind", "item")
     route = ROUTE_KINDS.get(kind, "guide")
@@ -163,15 +162,13 @@ class ActionAnswerGuide(Action):
     def name(self) -> str:
         return "action_answer_guide"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = await retry_pending_complaint(dispatcher, tracker)
         text = (tracker.latest_message.get("text") or "").strip()
         if not text:
             return events + await not_answered(dispatcher, tracker, "utter_default")
         try:
-            result = await client().search(text, k=5)
+            result = await client().search(text[:MAX_QUERY_CHARS], k=5)
         except GatewayError:
             say(dispatcher, tracker, "utter_service_down")
             return events
@@ -204,9 +201,7 @@ class ActionShowGuide(Action):
     def name(self) -> str:
         return "action_show_guide"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         return await show_by_id(dispatcher, tracker, next(tracker.get_latest_entity_values("guide_id"), None))
 
 
@@ -216,9 +211,7 @@ class ActionShowBundle(Action):
     def name(self) -> str:
         return "action_show_bundle"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         bundle_id = next(tracker.get_latest_entity_values("bundle_id"), None)
         if not bundle_id and tracker.get_slot("last_guide_kind") == "bundle":
             bundle_id = tracker.get_slot("last_guide_id")
@@ -231,9 +224,7 @@ class ActionAnswerFollowup(Action):
     def name(self) -> str:
         return "action_answer_followup"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = await retry_pending_complaint(dispatcher, tracker)
         aspect = intent_of(tracker)[0] or ""
         gid = tracker.get_slot("last_guide_id")
@@ -257,7 +248,7 @@ class ActionAnswerFollowup(Action):
     @staticmethod
     async def _search_topic(text: str) -> str | None:
         try:
-            result = await client().search(text, k=3)
+            result = await client().search(text[:MAX_QUERY_CHARS], k=3)
         except GatewayError:
             return None
         hits = result.get("hits") or []

@@ -27,9 +27,7 @@ class ActionReply(Action):
     def name(self) -> str:
         return "action_reply"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = await retry_pending_complaint(dispatcher, tracker)
         say(dispatcher, tracker, REPLIES.get(intent_of(tracker)[0] or "", "utter_anything_else"))
         return events
@@ -41,9 +39,7 @@ class ActionFallback(Action):
     def name(self) -> str:
         return "action_fallback"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = await retry_pending_complaint(dispatcher, tracker)
         response = "utter_out_of_scope" if intent_of(tracker)[0] == "out_of_scope" else "utter_default"
         return events + await not_answered(dispatcher, tracker, response)

@@ -145,3 +145,16 @@ def test_bundle_fee_lists_members(gateway, make_tracker, run_action):
     messages, _ = run_action(ActionAnswerFollowup(), tracker)
     member = gateway.state.guides["ss-card-replace"]
     assert member["fee"] in messages[0]["fee"]
+
+
+def test_very_long_message_is_searched_by_its_start(gateway, make_tracker, run_action):
+    text = "社保卡" * 800  # 2,400 characters
+    messages, _ = run_action(ActionAnswerGuide(), make_tracker(text))
+    assert responses(messages) == ["utter_guide_not_sure"]
+    searched = [r[2]["q"][0] for r in gateway.state.requests if r[1] == "/api/search"]
+    assert len(searched[0]) == 500
+
+
+def test_emoji_only_message_gets_a_polite_answer(gateway, make_tracker, run_action):
+    messages, _ = run_action(ActionAnswerGuide(), make_tracker("😀😀😀"))
+    assert responses(messages) == ["utter_guide_not_sure"]

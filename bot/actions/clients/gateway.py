@@ -12,6 +12,7 @@ import aiohttp
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT_S = 4.0
 DEFAULT_HANDOFF_PATH = "/api/handoff"
+DEV_INTERNAL_TOKEN = "dev-only-internal-token"  # the gateway refuses this default outside development
 
 
 class GatewayError(Exception):
@@ -34,19 +35,23 @@ class GatewayClient:
         seconds = timeout_s if timeout_s is not None else float(os.environ.get("GATEWAY_TIMEOUT", DEFAULT_TIMEOUT_S))
         self.timeout = aiohttp.ClientTimeout(total=seconds)
         self.handoff_path = os.environ.get("GATEWAY_HANDOFF_PATH", DEFAULT_HANDOFF_PATH)
+        # the gateway accepts handoffs only from the action server: same INTERNAL_TOKEN on both sides
+        self.headers = {"X-Internal-Token": os.environ.get("INTERNAL_TOKEN", DEV_INTERNAL_TOKEN)}
 
     async def _request(self, method: str, path: str, *, params: dict | None = None, body: Any = None) -> Any:
         url = self.base_url + path
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                async with session.request(method, url, params=params, json=body) as resp:
-                    if resp.status == 404:
-                        raise NotFound(f"{method} {path}: 404", status=404)
-                    if resp.status >= 400:
-                        raise GatewayError(f"{method} {path}: {resp.status}", status=resp.status)
-                    if resp.status == 204:
-                        return {}
-                    return await resp.json(content_type=None)
+            async with (
+                aiohttp.ClientSession(timeout=self.timeout) as session,
+                session.request(method, url, params=params, json=body, headers=self.headers) as resp,
+            ):
+                if resp.status == 404:
+                    raise NotFound(f"{method} {path}: 404", status=404)
+                if resp.status >= 400:
+                    raise GatewayError(f"{method} {path}: {resp.status}", status=resp.status)
+                if resp.status == 204:
+                    return {}
+                return await resp.json(content_type=None)
         except GatewayError:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
@@ -66,9 +71,7 @@ class GatewayClient:
         return await self._request("POST", "/api/cases", body=payload)
 
     async def get_case(self, case_no: str, phone_last4: str) -> dict[str, Any]:
-        return await self._request(
-            "GET", f"/api/cases/{quote(case_no, safe='')}", params={"phone_last4": phone_last4}
-        )
+        return await self._request("GET", f"/api/cases/{quote(case_no, safe='')}", params={"phone_last4": phone_last4})
 
     async def rate_case(self, case_no: str, phone_last4: str, score: int, comment: str) -> dict[str, Any]:
         body = {"phone_last4": phone_last4, "score": score, "comment": comment}

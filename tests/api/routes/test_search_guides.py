@@ -34,11 +34,13 @@ def test_search_answers_with_the_cli_contract(client: TestClient) -> None:
     assert body["hits"][0]["id"] == "ss-card-replace" and len(body["hits"]) == 3
 
 
+BAD_SEARCHES = [{"q": ""}, {"q": "   "}, {"q": "护照", "k": 0}, {"q": "护照", "k": 99}, {}, {"q": "x" * 3000}]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("params", "status"), [({"q": ""}, 422), ({"q": "   "}, 422), ({"q": "护照", "k": 0}, 422),
-                                                 ({"q": "护照", "k": 99}, 422), ({}, 422), ({"q": "x" * 3000}, 422)])  # fmt: skip
-def test_search_rejects_bad_input(client: TestClient, params: dict[str, object], status: int) -> None:
-    assert client.get("/api/search", params=params).status_code == status
+@pytest.mark.parametrize("params", BAD_SEARCHES)
+def test_search_rejects_bad_input(client: TestClient, params: dict[str, object]) -> None:
+    assert client.get("/api/search", params=params).status_code == 422
 
 
 def test_search_without_an_index_is_503_not_a_crash(tmp_path: Path) -> None:

@@ -1,0 +1,1 @@
+"""Channel adapters: WeChat official account, mini-program customer-service messages, Telegram."""

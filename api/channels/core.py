@@ -1,0 +1,184 @@
+"""What every channel does with one inbound message: map a numbered reply, run the turn once, render, deliver."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import TypeVar
+
+from fastapi import HTTPException, Request
+
+from api.channels import store
+from api.channels.render import Rendered, parse_choice, render, say
+from api.channels.runtime import ChannelsRuntime
+from api.chat.schemas import Button, Channel, ChatService
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CHOICES_MAX_AGE = timedelta(hours=24)
+MAX_MESSAGE_CHARS = 2000  # the ChatRequest limit
+STALE_MARGIN_S = 2.0  # a row pending this long after the reply deadline belongs to a dead replica
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Reads at most `limit` bytes, whatever Content-Length claims (chunked bodies have none)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HTTPException(status_code=413, detail="body too large")
+    buf = bytearray()
+    async for chunk in request.stream():
+        buf += chunk
+        if len(buf) > limit:
+            raise HTTPException(status_code=413, detail="body too large")
+    return bytes(buf)
+
+
+async def _db(rt: ChannelsRuntime, what: str, fn: Callable[[store.Sessions], T], default: T) -> T:
+    """Database calls off the event loop; a database outage degrades to no de-duplication, never to silence."""
+    sessions = rt.sessions()
+    if sessions is None:
+        return default
+    try:
+        return await asyncio.to_thread(fn, sessions)
+    except Exception as exc:
+        log.warning("channel store %s failed: %s", what, type(exc).__name__)
+        return default
+
+
+async def resolve_choice(rt: ChannelsRuntime, *, sender: str, text: str) -> str:
+    """A bare "1" becomes the payload of button 1 of the last answer; other text passes through."""
+    n = parse_choice(text)
+    if n is None:
+        return text
+    none: list[Button] = []
+    choices = await _db(
+        rt, "load_choices", lambda s: store.load_choices(sessions=s, sender=sender, max_age=CHOICES_MAX_AGE), none
+    )
+    if 1 <= n <= len(choices):
+        return choices[n - 1].payload
+    return text
+
+
+async def answer(
+    rt: ChannelsRuntime,
+    chat: ChatService,
+    *,
+    channel: Channel,
+    sender: str,
+    text: str,
+    max_bytes: int,
+    numbered: bool = True,
+    map_choice: bool = True,
+) -> Rendered:
+    """One bot turn, rendered; a failing chat service gives the failure wording, never an exception."""
+    message = await resolve_choice(rt, sender=sender, text=text) if map_choice else text
+    started = time.monotonic()
+    try:
+        reply = await chat.turn(sender=sender, message=message[:MAX_MESSAGE_CHARS], channel=channel)
+        rendered = render(reply, public_base_url=rt.settings.public_base_url, max_bytes=max_bytes, numbered=numbered)
+    except Exception as exc:
+        log.error("chat turn failed for %s on %s: %s", sender, channel, type(exc).__name__)
+        return Rendered(chunks=[say("failure")])
+    log.info(
+        "channel=%s sender=%s turn in %.0f ms, %d chunk(s), %d choice(s)",
+        channel,
+        sender,
+        (time.monotonic() - started) * 1000,
+        len(rendered.chunks),
+        len(rendered.choices),
+    )
+    choices = rendered.choices
+    await _db(rt, "save_choices", lambda s: store.save_choices(sessions=s, sender=sender, choices=choices), None)
+    if not rendered.chunks:
+        rendered.chunks = [say("failure")]
+    return rendered
+
+
+async def claim(rt: ChannelsRuntime, *, channel: str, key: str) -> bool:
+    return await _db(rt, "claim", lambda s: store.claim(sessions=s, channel=channel, key=key), True)
+
+
+async def reply_once(
+    rt: ChannelsRuntime,
+    *,
+    channel: str,
+    key: str,
+    produce: Callable[[], Awaitable[list[str]]],
+    deliver: Callable[[list[str]], Awaitable[None]] | None,
+    timeout_s: float,
+    retry_wait_s: float,
+    passive: bool = True,
+) -> list[str] | None:
+    """WeChat's 5-second rule, once per message across replicas.
+
+    passive=False (mini-program, which has no passive text replies) always delivers through `deliver`.
+    Returns the chunk to reply passively, or None for "success" (the answer goes through `deliver`, or a
+    retry of a message already handled). The first request runs `produce`; if it is not done in `timeout_s`
+    the request hands over to the send API. A compare-and-set on the inbox row decides which of the two paths
+    delivers, so the answer goes out exactly once.
+    """
+    if not await claim(rt, channel=channel, key=key):
+        stale_after = timedelta(seconds=timeout_s + STALE_MARGIN_S)
+        taken = await _db(
+            rt,
+            "take_over",
+            lambda s: store.take_over(sessions=s, channel=channel, key=key, older_than=stale_after),
+            False,
+        )
+        if not taken:
+            return await _await_duplicate(rt, channel=channel, key=key, wait_s=retry_wait_s)
+        log.warning("%s: a replica died while answering; this retry answers instead", channel)
+
+    handed_over = not passive  # same-process flag; the database row decides between replicas
+
+    async def work() -> list[str] | None:
+        chunks = await produce()
+        if (
+            len(chunks) == 1
+            and not handed_over
+            and await _db(
+                rt, "set_ready", lambda s: store.set_ready(sessions=s, channel=channel, key=key, chunks=chunks), True
+            )
+        ):
+            return chunks
+        # Too long for one passive reply, or the request already answered "success": send through the API.
+        await _db(rt, "set_async", lambda s: store.set_async(sessions=s, channel=channel, key=key), True)
+        if deliver is not None:
+            await deliver(chunks)
+        await _db(rt, "set_sent", lambda s: store.set_sent(sessions=s, channel=channel, key=key, chunks=chunks), None)
+        return None
+
+    if not passive:  # never pending past this point, so a retry can never take the message over
+        await _db(rt, "set_async", lambda s: store.set_async(sessions=s, channel=channel, key=key), True)
+    task = rt.spawn(work(), name=f"{channel}-reply")
+    if not passive:
+        return None
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), timeout=timeout_s)
+    except TimeoutError:
+        handed_over = True
+    if await _db(rt, "set_async", lambda s: store.set_async(sessions=s, channel=channel, key=key), True):
+        return None  # the task will see the row is no longer pending and deliver through the API
+    row = await _db(rt, "get", lambda s: store.get(sessions=s, channel=channel, key=key), None)
+    if row is not None and row.state == store.READY and row.chunks:
+        return row.chunks
+    return None
+
+
+async def _await_duplicate(rt: ChannelsRuntime, *, channel: str, key: str, wait_s: float) -> list[str] | None:
+    """A retry: wait briefly for the first request's passive answer (its connection may be gone), else "success"."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        row = await _db(rt, "get", lambda s: store.get(sessions=s, channel=channel, key=key), None)
+        if row is None or row.state in (store.ASYNC, store.SENT):
+            return None
+        if row.state == store.READY and row.chunks:
+            return row.chunks
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(0.1)

@@ -1,0 +1,141 @@
+"""Mini-program customer-service messages (客服消息, JSON push) at /miniprogram: same token and AES rules as
+the official account; replies always go through the send API (the push is answered "success" at once)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from api.channels import core
+from api.channels.identity import sender_id
+from api.channels.render import say
+from api.channels.runtime import ChannelsRuntime, WeChatAccount, get_channels
+from api.channels.wechat import SUCCESS, check_signature
+from api.channels.wechat_crypto import WeChatCryptoError, signature_ok
+from api.deps import ChatDep
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/miniprogram", tags=["channels"])
+
+
+def get_account(rt: Annotated[ChannelsRuntime, Depends(get_channels)]) -> WeChatAccount:
+    if rt.miniprogram is None:
+        raise HTTPException(status_code=404)
+    return rt.miniprogram
+
+
+RuntimeDep = Annotated[ChannelsRuntime, Depends(get_channels)]
+AccountDep = Annotated[WeChatAccount, Depends(get_account)]
+
+
+def parse_json(data: bytes | str) -> dict[str, Any]:
+    try:
+        value = json.loads(data)
+    except (ValueError, UnicodeError, RecursionError) as exc:
+        raise HTTPException(status_code=400, detail="malformed JSON") from exc
+    if not isinstance(value, dict):
+        raise HTTPException(status_code=400, detail="malformed JSON")
+    return value
+
+
+def open_envelope(
+    account: WeChatAccount,
+    body: bytes,
+    *,
+    encrypt_type: str | None,
+    timestamp: str,
+    nonce: str,
+    msg_signature: str | None,
+) -> dict[str, Any]:
+    outer = parse_json(body)
+    if (encrypt_type or "raw").lower() != "aes":
+        return outer
+    if account.crypto is None:
+        raise HTTPException(status_code=400, detail="安全模式 is not configured")
+    encrypted = outer.get("Encrypt")
+    if not isinstance(encrypted, str) or not account.crypto.msg_signature_ok(
+        timestamp=timestamp, nonce=nonce, encrypted=encrypted, msg_signature=msg_signature
+    ):
+        raise HTTPException(status_code=403, detail="bad msg_signature")
+    try:
+        plain, _key = account.crypto.decrypt(encrypted)
+    except WeChatCryptoError as exc:
+        raise HTTPException(status_code=400, detail="cannot decrypt") from exc
+    return parse_json(plain)
+
+
+@router.get("", response_class=PlainTextResponse)
+async def verify(
+    account: AccountDep,
+    signature: Annotated[str, Query()] = "",
+    timestamp: Annotated[str, Query()] = "",
+    nonce: Annotated[str, Query()] = "",
+    echostr: Annotated[str, Query(max_length=256)] = "",
+) -> str:
+    if not signature_ok((account.token, timestamp, nonce), signature):
+        raise HTTPException(status_code=403, detail="bad signature")
+    return echostr
+
+
+@router.post("", response_class=PlainTextResponse)
+async def receive(
+    request: Request,
+    account: AccountDep,
+    rt: RuntimeDep,
+    chat: ChatDep,
+    signature: Annotated[str, Query()] = "",
+    timestamp: Annotated[str, Query()] = "",
+    nonce: Annotated[str, Query()] = "",
+    encrypt_type: Annotated[str | None, Query()] = None,
+    msg_signature: Annotated[str | None, Query()] = None,
+) -> str:
+    check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
+    body = await core.read_body(request, rt.settings.channel_max_body_bytes)
+    msg = open_envelope(
+        account, body, encrypt_type=encrypt_type, timestamp=timestamp, nonce=nonce, msg_signature=msg_signature
+    )
+    openid = msg.get("FromUserName")
+    msg_type = str(msg.get("MsgType") or "").lower()
+    if not isinstance(openid, str) or not openid or not msg_type:
+        raise HTTPException(status_code=400, detail="not a customer-service message")
+    sender = sender_id("miniprogram", openid)
+    max_bytes = rt.settings.wechat_text_max_bytes
+    content = msg.get("Content")
+    text = content.strip() if msg_type == "text" and isinstance(content, str) else ""
+
+    async def produce() -> list[str]:
+        if text:
+            r = await core.answer(rt, chat, channel="miniprogram", sender=sender, text=text, max_bytes=max_bytes)
+            return r.chunks
+        if msg_type == "event" and str(msg.get("Event") or "").lower() == "user_enter_tempsession":
+            return [say("welcome")]
+        return [say("unsupported")]
+
+    if msg_type == "event" and str(msg.get("Event") or "").lower() != "user_enter_tempsession":
+        return SUCCESS
+    api = account.api
+
+    async def deliver(chunks: list[str]) -> None:
+        if api is None:
+            log.error("miniprogram: answer for %s dropped; MINIPROGRAM_APP_SECRET is not set", sender)
+            return
+        await api.send_texts(openid=openid, chunks=chunks)
+
+    msg_id = str(msg.get("MsgId") or "")
+    key = f"{sender}:{msg_id}" if msg_id.isdigit() else f"{sender}:ev:{str(msg.get('CreateTime') or '')[:20]}"
+    await core.reply_once(
+        rt,
+        channel="miniprogram",
+        key=key,
+        produce=produce,
+        deliver=deliver,
+        timeout_s=0.0,
+        retry_wait_s=0.0,
+        passive=False,
+    )
+    return SUCCESS

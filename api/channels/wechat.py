@@ -1,0 +1,217 @@
+"""WeChat official account (公众号) callback at /wechat: verification, plaintext and 安全模式 XML, the 5-second rule."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Annotated
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from api.channels import core
+from api.channels.identity import sender_id
+from api.channels.render import say, wording
+from api.channels.runtime import ChannelsRuntime, WeChatAccount, get_channels
+from api.channels.wechat_crypto import AesKey, WeChatCryptoError, signature_ok, timestamp_fresh
+from api.deps import ChatDep
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/wechat", tags=["channels"])
+
+SUCCESS = "success"  # tells WeChat "received, nothing to say now" (no retry, no error shown to the user)
+UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link", "file", "music"})
+
+
+def get_wechat(rt: Annotated[ChannelsRuntime, Depends(get_channels)]) -> WeChatAccount:
+    if rt.wechat is None:
+        raise HTTPException(status_code=404)
+    return rt.wechat
+
+
+RuntimeDep = Annotated[ChannelsRuntime, Depends(get_channels)]
+AccountDep = Annotated[WeChatAccount, Depends(get_wechat)]
+
+
+def check_signature(account: WeChatAccount, rt: ChannelsRuntime, *, signature: str, timestamp: str, nonce: str) -> None:
+    """The first thing every request goes through, before any byte of the body is read."""
+    if not timestamp_fresh(timestamp, rt.settings.wechat_max_clock_skew_s):
+        raise HTTPException(status_code=403, detail="bad signature")
+    if not signature_ok((account.token, timestamp, nonce), signature):
+        raise HTTPException(status_code=403, detail="bad signature")
+
+
+def parse_xml(data: bytes | str) -> Element:
+    """defusedxml with every DTD refused: XXE and entity bombs become a 400, never a 500 or a leaked file."""
+    try:
+        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except (ParseError, DefusedXmlException, ValueError, UnicodeError) as exc:
+        raise HTTPException(status_code=400, detail="malformed XML") from exc
+    if root.tag != "xml":
+        raise HTTPException(status_code=400, detail="unexpected XML")
+    return root
+
+
+def field_text(root: Element, name: str) -> str:
+    node = root.find(name)
+    return (node.text or "").strip() if node is not None else ""
+
+
+def cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply_xml(*, to_user: str, from_user: str, content: str) -> str:
+    return (
+        f"<xml><ToUserName>{cdata(to_user)}</ToUserName><FromUserName>{cdata(from_user)}</FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType>{cdata('text')}</MsgType>"
+        f"<Content>{cdata(content)}</Content></xml>"
+    )
+
+
+@dataclass
+class Inbound:
+    root: Element
+    key: AesKey | None  # set in 安全模式: the reply is encrypted with the key that decrypted the request
+
+
+def open_envelope(
+    account: WeChatAccount,
+    body: bytes,
+    *,
+    encrypt_type: str | None,
+    timestamp: str,
+    nonce: str,
+    msg_signature: str | None,
+) -> Inbound:
+    outer = parse_xml(body)
+    if (encrypt_type or "raw").lower() != "aes":
+        return Inbound(outer, None)
+    if account.crypto is None:
+        raise HTTPException(status_code=400, detail="安全模式 is not configured")
+    encrypted = field_text(outer, "Encrypt")
+    if not encrypted or not account.crypto.msg_signature_ok(
+        timestamp=timestamp, nonce=nonce, encrypted=encrypted, msg_signature=msg_signature
+    ):
+        raise HTTPException(status_code=403, detail="bad msg_signature")
+    try:
+        plain, key = account.crypto.decrypt(encrypted)
+    except WeChatCryptoError as exc:
+        log.warning("wechat: undecryptable message (%s)", exc)
+        raise HTTPException(status_code=400, detail="cannot decrypt") from exc
+    return Inbound(parse_xml(plain), key)
+
+
+def passive(account: WeChatAccount, inbound: Inbound, *, to_user: str, from_user: str, content: str) -> Response:
+    xml = text_reply_xml(to_user=to_user, from_user=from_user, content=content)
+    if inbound.key is None or account.crypto is None:
+        return Response(content=xml, media_type="application/xml")
+    encrypted, signature, ts, nonce = account.crypto.encrypt_reply(xml.encode("utf-8"), key=inbound.key)
+    envelope = (
+        f"<xml><Encrypt>{cdata(encrypted)}</Encrypt><MsgSignature>{cdata(signature)}</MsgSignature>"
+        f"<TimeStamp>{ts}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>"
+    )
+    return Response(content=envelope, media_type="application/xml")
+
+
+@router.get("", response_class=PlainTextResponse)
+async def verify(
+    account: AccountDep,
+    rt: RuntimeDep,
+    signature: Annotated[str, Query()] = "",
+    timestamp: Annotated[str, Query()] = "",
+    nonce: Annotated[str, Query()] = "",
+    echostr: Annotated[str, Query(max_length=256)] = "",
+) -> str:
+    """The URL check WeChat runs when the server address is saved in the console."""
+    if not signature_ok((account.token, timestamp, nonce), signature):
+        raise HTTPException(status_code=403, detail="bad signature")
+    return echostr
+
+
+@router.post("")
+async def receive(
+    request: Request,
+    account: AccountDep,
+    rt: RuntimeDep,
+    chat: ChatDep,
+    signature: Annotated[str, Query()] = "",
+    timestamp: Annotated[str, Query()] = "",
+    nonce: Annotated[str, Query()] = "",
+    encrypt_type: Annotated[str | None, Query()] = None,
+    msg_signature: Annotated[str | None, Query()] = None,
+) -> Response:
+    check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
+    body = await core.read_body(request, rt.settings.channel_max_body_bytes)
+    inbound = open_envelope(
+        account, body, encrypt_type=encrypt_type, timestamp=timestamp, nonce=nonce, msg_signature=msg_signature
+    )
+    root = inbound.root
+    openid = field_text(root, "FromUserName")
+    account_name = field_text(root, "ToUserName")
+    msg_type = field_text(root, "MsgType").lower()
+    if not openid or not msg_type:
+        raise HTTPException(status_code=400, detail="not a WeChat message")
+    sender = sender_id("wechat", openid)
+    settings = rt.settings
+    max_bytes = settings.wechat_text_max_bytes
+
+    async def fixed(text: str) -> list[str]:
+        return [text]
+
+    async def bot(text: str, *, map_choice: bool = True) -> list[str]:
+        r = await core.answer(
+            rt, chat, channel="wechat", sender=sender, text=text, max_bytes=max_bytes, map_choice=map_choice
+        )
+        return r.chunks
+
+    message: str | None = None
+    if msg_type == "text":
+        message = field_text(root, "Content")
+        produce = (lambda: bot(message)) if message else (lambda: fixed(say("unsupported")))
+    elif msg_type == "event":
+        event = field_text(root, "Event").lower()
+        if event == "subscribe":
+            produce = lambda: fixed(say("welcome"))  # noqa: E731
+        elif event == "click":
+            menu_message = wording().get("menu", {}).get(field_text(root, "EventKey"))
+            if isinstance(menu_message, str):
+                produce = lambda: bot(menu_message, map_choice=False)  # noqa: E731
+            else:
+                produce = lambda: fixed(say("unknown_menu"))  # noqa: E731
+        else:  # unsubscribe, VIEW, LOCATION, scan …: nothing to say
+            log.info("wechat: event %s from %s ignored", event[:32], sender)
+            return PlainTextResponse(SUCCESS)
+    elif msg_type in UNSUPPORTED_TYPES:
+        produce = lambda: fixed(say("unsupported"))  # noqa: E731
+    else:
+        produce = lambda: fixed(say("unsupported"))  # noqa: E731
+
+    msg_id = field_text(root, "MsgId")
+    dedupe_key = f"{sender}:{msg_id}" if msg_id.isdigit() else f"{sender}:ev:{field_text(root, 'CreateTime')[:20]}"
+    api = account.api
+
+    async def deliver(chunks: list[str]) -> None:
+        if api is None:
+            log.error("wechat: answer for %s dropped; WECHAT_APP_SECRET is not set so the send API is off", sender)
+            return
+        await api.send_texts(openid=openid, chunks=chunks)
+        log.info("wechat: %d chunk(s) sent to %s through the customer-service API", len(chunks), sender)
+
+    chunks = await core.reply_once(
+        rt,
+        channel="wechat",
+        key=dedupe_key,
+        produce=produce,
+        deliver=deliver,
+        timeout_s=settings.wechat_reply_timeout_s,
+        retry_wait_s=settings.wechat_retry_wait_s,
+    )
+    if not chunks:
+        return PlainTextResponse(SUCCESS)
+    return passive(account, inbound, to_user=openid, from_user=account_name, content=chunks[0])

@@ -1,0 +1,39 @@
+"""Record every turn's outcome, whatever the channel, for the console's figures and knowledge gaps."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from api.chat.schemas import Channel, ChatReply, ChatService
+from api.handoff.service import record_turn_best_effort
+
+
+class RecordingChatService:
+    """Wraps a ChatService; recording runs off the event loop and can never fail a turn."""
+
+    def __init__(self, inner: ChatService, cases_runtime: Any) -> None:
+        self.inner = inner
+        self.cases_runtime = cases_runtime
+
+    def __getattr__(self, name: str) -> Any:  # rasa_reachable, degraded, … stay reachable
+        return getattr(self.inner, name)
+
+    async def turn(self, *, sender: str, message: str, channel: Channel) -> ChatReply:
+        reply = await self.inner.turn(sender=sender, message=message, channel=channel)
+        meta = reply.meta
+        confident = meta.route.kind in ("guide", "bundle", "window", "complaint") and (
+            meta.confidence is None or meta.confidence >= 0.5
+        )
+        await asyncio.to_thread(
+            record_turn_best_effort,
+            self.cases_runtime,
+            sender=sender,
+            channel=channel,
+            text=message,
+            route_kind=meta.route.kind,
+            route_id=meta.route.id,
+            confident=confident,
+            degraded=meta.degraded,
+        )
+        return reply

@@ -1,0 +1,52 @@
+"""Chat start-up: the HTTP client to Rasa, the service and the rate limiters, stored on app state."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+
+from api.chat.content import Messages, load_messages
+from api.chat.ratelimit import RateLimiter, TokenBucketLimiter
+from api.chat.recording import RecordingChatService
+from api.chat.service import Breaker, RasaChatService
+from api.settings import Settings
+from api.state import AppState
+
+
+@dataclass
+class ChatRuntime:
+    service: RasaChatService
+    messages: Messages
+    sender_limiter: RateLimiter
+    ip_limiter: RateLimiter
+
+
+@asynccontextmanager
+async def chat_lifespan(app: FastAPI, settings: Settings, state: AppState) -> AsyncIterator[ChatRuntime]:
+    """One pooled client for the gateway's life; `app.state.chat` is what `ChatDep` hands to channels."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+    async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+        messages = load_messages()
+        service = RasaChatService(
+            state=state,
+            client=client,
+            rasa_url=settings.rasa_url,
+            messages=messages,
+            budget_s=settings.chat_budget_s,
+            breaker=Breaker(settings.chat_breaker_failures, settings.chat_breaker_cooldown_s),
+        )
+        runtime = ChatRuntime(
+            service=service,
+            messages=messages,
+            sender_limiter=getattr(app.state, "chat_sender_limiter", None)
+            or TokenBucketLimiter(settings.chat_rate_sender_burst, settings.chat_rate_sender_per_min),
+            ip_limiter=getattr(app.state, "chat_ip_limiter", None)
+            or TokenBucketLimiter(settings.chat_rate_ip_burst, settings.chat_rate_ip_per_min),
+        )
+        app.state.chat_runtime = runtime
+        app.state.chat = RecordingChatService(service, getattr(app.state, "cases", None))
+        yield runtime

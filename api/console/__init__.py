@@ -1,0 +1,1 @@
+"""The hotline staff console (`/console`): search-first answers, cases, handoffs, knowledge gaps, figures."""

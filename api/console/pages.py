@@ -1,0 +1,105 @@
+"""Jinja2 (autoescape on) rendering and the HTML error pages of the console routes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from api.cases.states import STATUS_NAMES, Status
+from api.cases.workdays import CHINA_TZ
+from api.console import security
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+STATIC_DIR = Path(__file__).with_name("static")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def _beijing(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return at.astimezone(CHINA_TZ).strftime(fmt) if at else ""
+
+
+def _status_name(value: str | None) -> str:
+    return STATUS_NAMES[Status(value)] if value else ""
+
+
+env = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(enabled_extensions=("html", "svg"), default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters["beijing"] = _beijing
+env.filters["status_name"] = _status_name
+
+
+def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:
+    user = ctx.pop("user", None) or getattr(request.state, "console_user", None)
+    html = env.get_template(name).render(
+        request=request,
+        user=user,
+        csrf=getattr(request.state, "csrf", ""),
+        path=request.url.path,
+        **ctx,
+    )
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def login_page(request: Request, status_code: int = 200, error: str | None = None) -> HTMLResponse:
+    token = request.cookies.get(security.LOGIN_CSRF_COOKIE) or security.new_login_csrf()
+    resp = render(request, "login.html", status_code, login_csrf=token, error=error)
+    resp.set_cookie(
+        security.LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.app_env == "production",
+        path=security.COOKIE_PATH,
+    )
+    return resp
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+class ConsoleRoute(APIRoute):
+    """Errors as pages: 401 shows the login form, 303 follows, the rest an error page with the same status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except HTTPException as exc:
+                if exc.status_code == 303 and exc.headers:
+                    return see_other(exc.headers["Location"])
+                if exc.status_code == 401:
+                    return login_page(request, 401)
+                wants_json = "application/json" in request.headers.get("accept", "")
+                if wants_json or request.url.path.startswith("/console/api/"):
+                    from fastapi.responses import JSONResponse
+
+                    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+                return render(request, "error.html", exc.status_code, message=str(exc.detail), code=exc.status_code)
+            except RequestValidationError as exc:
+                fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+                return render(request, "error.html", 422, message=f"填写的内容有误：{'、'.join(fields)}", code=422)
+
+        return handler

@@ -1,0 +1,90 @@
+"""`POST /api/handoffs` (the action server, with the internal token) and the widget's inbox of agent replies."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import AliasChoices, BaseModel, Field, StringConstraints
+
+from api.cases.deps import CaseSessionDep
+from api.handoff import service
+from api.settings import DEV_INTERNAL_TOKEN, Settings
+
+router = APIRouter(prefix="/api", tags=["handoffs"])
+
+SenderId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")]
+LineText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class TranscriptIn(BaseModel):
+    """`from`/`at` per the contract; `role`/`timestamp` (Rasa's event names) are accepted too."""
+
+    from_: Literal["user", "bot"] = Field(validation_alias=AliasChoices("from", "role"))
+    text: LineText
+    at: datetime | None = Field(default=None, validation_alias=AliasChoices("at", "timestamp"))
+
+
+class HandoffIn(BaseModel):
+    sender: SenderId = Field(validation_alias=AliasChoices("sender", "sender_id"))
+    channel: Annotated[str, StringConstraints(min_length=1, max_length=16, pattern=r"^[a-z0-9_-]+$")]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    transcript: list[TranscriptIn] = Field(default_factory=list, max_length=200)
+
+
+class HandoffCreated(BaseModel):
+    handoff_id: int
+    id: int  # the same number, for clients that read `id`
+    status: str
+
+
+class InboxMessage(BaseModel):
+    id: int
+    text: str
+    from_: Literal["agent"] = Field(default="agent", serialization_alias="from")
+    at: datetime
+
+
+def require_internal_token(request: Request) -> None:
+    """Only the action server on loopback knows the token; the development default works in development only."""
+    settings: Settings = request.app.state.settings
+    expected = settings.internal_token
+    if settings.app_env != "development" and expected == DEV_INTERNAL_TOKEN:
+        raise HTTPException(status_code=503, detail="INTERNAL_TOKEN is not configured")
+    given = request.headers.get("x-internal-token", "")
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(status_code=401, detail="internal token missing or wrong")
+
+
+INTERNAL = [Depends(require_internal_token)]
+
+
+@router.post("/handoffs", status_code=201, response_model=HandoffCreated, dependencies=INTERNAL)
+@router.post(  # the action server's default path, same contract
+    "/handoff",
+    status_code=201,
+    response_model=HandoffCreated,
+    include_in_schema=False,
+    dependencies=INTERNAL,
+)
+def create_handoff(body: HandoffIn, session: CaseSessionDep) -> HandoffCreated:
+    handoff = service.create_handoff(
+        session=session,
+        sender=body.sender,
+        channel=body.channel,
+        reason=body.reason,
+        transcript=[service.TranscriptLine(author=t.from_, text=t.text, at=t.at) for t in body.transcript],
+    )
+    return HandoffCreated(handoff_id=handoff.id, id=handoff.id, status=handoff.status)
+
+
+@router.get("/handoffs/inbox/{sender}", response_model=list[InboxMessage], response_model_by_alias=True)
+def inbox(
+    sender: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")],
+    session: CaseSessionDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> list[InboxMessage]:
+    rows = service.inbox(session=session, sender=sender, after=after)
+    return [InboxMessage(id=m.id, text=m.text, at=m.at) for m in rows]

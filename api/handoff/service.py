@@ -1,0 +1,155 @@
+"""Keyword-only data functions for handoffs, agent replies and chat-turn records."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.cases.workdays import utcnow
+from api.handoff.models import ChatTurn, Handoff, HandoffMessage
+from index import text as text_mod
+
+log = logging.getLogger(__name__)
+
+Author = Literal["user", "bot", "agent"]
+HANDOFF_STATUSES = ("open", "answered", "closed")
+MAX_TURN_TEXT = 500
+
+# after normalize(): NFKC digits, lower case; the order matters (ID numbers before phones, which are shorter)
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dx])(?![\dx])|(?<!\d)\d{15}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[\s-]?[2-9]\d{6,7}(?!\d)")
+_LONG_DIGITS = re.compile(r"\d{11,}")  # bank cards and anything else long enough to identify someone
+
+
+def mask_personal(text: str) -> str:
+    """Replace ID-card numbers, mobile and landline numbers with placeholders before anything is stored."""
+    text = _ID_NUMBER.sub("[身份证号]", text)
+    text = _MOBILE.sub("[电话]", text)
+    text = _LANDLINE.sub("[电话]", text)
+    return _LONG_DIGITS.sub("[号码]", text)
+
+
+def clean_question(text: str) -> str:
+    """The form a question is stored and grouped in: normalised (index.text.normalize), then masked."""
+    return mask_personal(text_mod.normalize(text))[:MAX_TURN_TEXT]
+
+
+def _aware(at: datetime | None) -> datetime:
+    if at is None:
+        return utcnow()
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def record_turn(
+    *,
+    session: Session,
+    sender: str,
+    channel: str,
+    text: str,
+    route_kind: str,
+    route_id: str | None,
+    confident: bool,
+    degraded: bool,
+    at: datetime | None = None,
+) -> ChatTurn:
+    """Store one chat turn's outcome (for the figures and the knowledge gaps) and commit."""
+    turn = ChatTurn(
+        at=_aware(at),
+        sender=sender[:128],
+        channel=channel[:16],
+        text=clean_question(text) or "(空)",
+        route_kind=(route_kind or "none")[:16],
+        route_id=route_id[:100] if route_id else None,
+        confident=bool(confident),
+        degraded=bool(degraded),
+    )
+    session.add(turn)
+    session.commit()
+    return turn
+
+
+def record_turn_best_effort(runtime: Any, **kwargs: Any) -> None:
+    """The same, for callers that must never fail because of analytics: takes the CasesRuntime, logs errors."""
+    try:
+        if runtime is None or not runtime.ready:
+            return
+        with runtime.db.sessions() as session:
+            record_turn(session=session, **kwargs)
+    except Exception:
+        log.exception("could not record a chat turn")
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    author: Author
+    text: str
+    at: datetime | None = None
+
+
+def create_handoff(
+    *, session: Session, sender: str, channel: str, reason: str, transcript: Sequence[TranscriptLine]
+) -> Handoff:
+    """Open a handoff with the conversation so far; the transcript is kept as it was said."""
+    now = utcnow()
+    handoff = Handoff(sender=sender, channel=channel, reason=reason, status="open", created_at=now, updated_at=now)
+    session.add(handoff)
+    session.flush()
+    for line in transcript:
+        session.add(
+            HandoffMessage(
+                handoff_id=handoff.id, sender=sender, author=line.author, text=line.text, at=_aware(line.at or now)
+            )
+        )
+    session.commit()
+    log.info("handoff %d opened for a %s conversation", handoff.id, channel)
+    return handoff
+
+
+def get_handoff(*, session: Session, handoff_id: int) -> Handoff | None:
+    return session.get(Handoff, handoff_id)
+
+
+def list_handoffs(*, session: Session, status: str | None = None, limit: int = 100) -> Sequence[Handoff]:
+    stmt = select(Handoff)
+    if status:
+        stmt = stmt.where(Handoff.status == status)
+    return session.scalars(stmt.order_by(Handoff.status != "open", Handoff.id.desc()).limit(limit)).all()
+
+
+def agent_reply(*, session: Session, handoff: Handoff, text: str, agent: str) -> HandoffMessage:
+    """An agent's answer; the widget picks it up from the inbox of the handoff's sender."""
+    now = utcnow()
+    msg = HandoffMessage(handoff_id=handoff.id, sender=handoff.sender, author="agent", agent=agent, text=text, at=now)
+    session.add(msg)
+    handoff.status = "answered" if handoff.status == "open" else handoff.status
+    handoff.assignee = handoff.assignee or agent
+    handoff.updated_at = now
+    session.commit()
+    return msg
+
+
+def close_handoff(*, session: Session, handoff: Handoff, agent: str) -> Handoff:
+    handoff.status = "closed"
+    handoff.assignee = handoff.assignee or agent
+    handoff.updated_at = utcnow()
+    session.commit()
+    return handoff
+
+
+def inbox(*, session: Session, sender: str, after: int = 0, limit: int = 50) -> Sequence[HandoffMessage]:
+    """Agent replies to this sender newer than `after` (the last id the widget has shown)."""
+    stmt = (
+        select(HandoffMessage)
+        .where(HandoffMessage.sender == sender, HandoffMessage.author == "agent", HandoffMessage.id > after)
+        .order_by(HandoffMessage.id)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

@@ -1,0 +1,69 @@
+"""POST /api/chat: one turn of the web widget (or any API client), with size and rate limits."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from api.chat.runtime import ChatRuntime
+from api.chat.schemas import Channel, ChatMessage, ChatMeta, ChatReply, ChatRequest, ChatService
+from api.deps import SettingsDep
+
+router = APIRouter(prefix="/api", tags=["chat"])
+
+CHANNEL_HEADER = "x-chat-channel"
+REQUEST_SCHEMA: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": ChatRequest.model_json_schema()}},
+    }
+}
+
+
+def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def client_ip(request: Request) -> str:
+    """The peer address; behind a proxy, run uvicorn with --proxy-headers so this is the citizen's."""
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/chat", response_model=ChatReply, openapi_extra=REQUEST_SCHEMA)
+async def chat(request: Request, settings: SettingsDep) -> Any:
+    rt: ChatRuntime = request.app.state.chat_runtime
+    say = rt.messages
+    wait = rt.ip_limiter.hit(f"ip:{client_ip(request)}")
+    if wait:
+        return _error(429, say.text("refusal", "rate_limited"), {"Retry-After": str(int(wait) + 1)})
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/json":
+        return _error(415, say.text("refusal", "bad_type"))
+    try:
+        data = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        return _error(400, say.text("refusal", "bad_json"))
+    if not isinstance(data, dict) or not isinstance(data.get("message"), str):
+        return _error(422, say.text("refusal", "bad_fields"))
+    message: str = data["message"]
+    if not message.strip():
+        return _error(422, say.text("refusal", "empty"))
+    too_long = len(message) > settings.chat_max_chars
+    try:
+        req = ChatRequest.model_validate({"sender": data.get("sender"), "message": "" if too_long else message})
+    except ValidationError:
+        return _error(422, say.text("refusal", "bad_fields"))
+    wait = rt.sender_limiter.hit(f"sender:{req.sender}")
+    if wait:
+        return _error(429, say.text("refusal", "rate_limited"), {"Retry-After": str(int(wait) + 1)})
+    if too_long:
+        text = say.text("refusal", "too_long", limit=settings.chat_max_chars)
+        return ChatReply(messages=[ChatMessage(text=text)], meta=ChatMeta())
+    header = request.headers.get(CHANNEL_HEADER, "api")
+    channel: Channel = "widget" if header == "widget" else "api"
+    chat: ChatService = request.app.state.chat  # records the turn for the console, then answers
+    return await chat.turn(sender=req.sender, message=req.message.strip(), channel=channel)

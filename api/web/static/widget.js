@@ -1,0 +1,281 @@
+/* 白话办事助手 web widget. Embed with one tag:
+ *   <script src="https://GATEWAY/widget.js" data-api="https://GATEWAY" data-title="..." defer></script>
+ * Vanilla JS, no dependencies. Every text from the server is inserted with textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+  if (window.__baihuaWidget) { return; }
+  window.__baihuaWidget = true;
+
+  var S = /*STRINGS*/{};
+  var script = document.currentScript;
+  var data = (script && script.dataset) || {};
+  var scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var API = (data.api || scriptOrigin).replace(/\/+$/, "");
+  var TITLE = data.title || S.title;
+  var KEY = "baihua:" + API + ":";
+  var MAX_TRANSCRIPT = 200;
+  var HANDOFF_POLL_MS = 4000;
+  var HANDOFF_IDLE_MS = 60 * 60 * 1000;  // stop polling after an hour without an agent reply
+
+  // ---- storage: the conversation survives a reload ----
+  function load(name, fallback) {
+    try { var v = localStorage.getItem(KEY + name); return v === null ? fallback : JSON.parse(v); }
+    catch (e) { return fallback; }
+  }
+  function save(name, value) {
+    try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* private mode: keep going */ }
+  }
+  function newSender() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return "w-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  var sender = load("sender", null);
+  if (typeof sender !== "string" || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(sender)) { sender = newSender(); save("sender", sender); }
+  var transcript = load("transcript", []);
+  if (!Array.isArray(transcript)) { transcript = []; }
+  var handoff = load("handoff", null);
+
+  // ---- DOM helpers ----
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) { Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); }); }
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+  function safeUrl(u) {
+    if (typeof u !== "string") { return null; }
+    if (/^tel:[0-9+-]{3,20}$/.test(u)) { return u; }
+    if (u.charAt(0) === "/" && u.charAt(1) !== "/") { return API + u; }
+    try {
+      var parsed = new URL(u);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (e) { return null; }
+  }
+
+  var css = el("link", { rel: "stylesheet", href: API + "/widget.css" });
+  document.head.appendChild(css);
+
+  var root = el("div", { id: "baihua-widget" });
+  var bubble = el("button", { type: "button", "class": "bw-bubble", "aria-expanded": "false", "aria-controls": "bw-panel" }, S.open);
+  var panel = el("section", { id: "bw-panel", "class": "bw-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": "bw-title" });
+  panel.hidden = true;
+  var head = el("div", { "class": "bw-head" });
+  var title = el("h2", { id: "bw-title", "class": "bw-title" }, TITLE);
+  var largeBtn = el("button", { type: "button", "class": "bw-large-toggle", "aria-pressed": "false" }, S.large_text);
+  var closeBtn = el("button", { type: "button", "class": "bw-close", "aria-label": S.close }, "×");
+  head.appendChild(title); head.appendChild(largeBtn); head.appendChild(closeBtn);
+  var log = el("div", { "class": "bw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": TITLE, tabindex: "0" });
+  var actions = el("div", { "class": "bw-actions", role: "group", "aria-label": TITLE });
+  var humanBtn = el("button", { type: "button", "class": "bw-human" }, S.handoff);
+  var complainBtn = el("button", { type: "button", "class": "bw-complaint" }, S.complaint);
+  actions.appendChild(humanBtn); actions.appendChild(complainBtn);
+  var form = el("form", { "class": "bw-form" });
+  var label = el("label", { "for": "bw-input" }, S.input_label);
+  var input = el("input", { id: "bw-input", "class": "bw-input", type: "text", maxlength: "500", autocomplete: "off", placeholder: S.placeholder });
+  var sendBtn = el("button", { type: "submit", "class": "bw-send" }, S.send);
+  form.appendChild(label); form.appendChild(input); form.appendChild(sendBtn);
+  panel.appendChild(head); panel.appendChild(log); panel.appendChild(actions); panel.appendChild(form);
+  root.appendChild(bubble); root.appendChild(panel);
+
+  // ---- rendering: one function per message type ----
+  function appendUser(text) {
+    var box = el("div", { "class": "bw-msg bw-user" });
+    box.appendChild(el("span", { "class": "bw-who" }, S.you + "："));
+    box.appendChild(document.createTextNode(text));
+    log.appendChild(box);
+  }
+  function appendText(text, who) {
+    var box = el("div", { "class": "bw-msg " + (who === "agent" ? "bw-agent" : "bw-bot") });
+    box.appendChild(el("span", { "class": "bw-who" }, (who === "agent" ? S.agent : S.bot) + "："));
+    box.appendChild(document.createTextNode(text));
+    log.appendChild(box);
+  }
+  function appendButtons(buttons) {
+    var group = el("div", { "class": "bw-choices", role: "group" });
+    buttons.forEach(function (b) {
+      if (!b || typeof b.payload !== "string") { return; }
+      var btn = el("button", { type: "button" }, b.title || b.payload);
+      btn.addEventListener("click", function () { send(b.payload, b.title || b.payload); });
+      group.appendChild(btn);
+    });
+    log.appendChild(group);
+  }
+  function appendLink(text, url) {
+    var href = safeUrl(url);
+    if (!href) { return; }
+    var a = el("a", { "class": "bw-link", href: href }, text || url);
+    if (href.indexOf("tel:") !== 0) { a.setAttribute("target", "_blank"); a.setAttribute("rel", "noopener"); }
+    log.appendChild(a);
+  }
+  function appendCard(c) {
+    if (!c || typeof c !== "object") { return; }
+    var card = el("article", { "class": "bw-card", "aria-label": c.name || "" });
+    card.appendChild(el("h3", null, c.name));
+    if (c.summary) { card.appendChild(el("p", null, c.summary)); }
+    if (Array.isArray(c.members) && c.members.length) {
+      card.appendChild(el("h4", null, S.members));
+      var ul = el("ul");
+      c.members.forEach(function (m) { ul.appendChild(el("li", null, m.name)); });
+      card.appendChild(ul);
+    }
+    if (Array.isArray(c.materials) && c.materials.length) {
+      card.appendChild(el("h4", null, S.materials));
+      var ol = el("ol", { "class": "bw-checklist" });
+      c.materials.forEach(function (m) {
+        var li = el("li");
+        li.appendChild(el("strong", null, m.name));
+        li.appendChild(document.createTextNode("（" + (m.form || "") + " ×" + (m.count || 1) + "）"));
+        (m.badges || []).forEach(function (b) { li.appendChild(el("span", { "class": "bw-badge" }, b.label)); });
+        if (m.optional_when) { li.appendChild(el("span", { "class": "bw-mnote" }, S.optional + m.optional_when)); }
+        if (m.note) { li.appendChild(el("span", { "class": "bw-mnote" }, S.check_point + m.note)); }
+        ol.appendChild(li);
+      });
+      card.appendChild(ol);
+    }
+    if (Array.isArray(c.steps) && c.steps.length) {
+      card.appendChild(el("h4", null, S.steps));
+      var steps = el("ol");
+      c.steps.forEach(function (s) { steps.appendChild(el("li", null, s)); });
+      card.appendChild(steps);
+    }
+    if (c.window) {
+      card.appendChild(el("h4", null, S.window));
+      var w = c.window;
+      card.appendChild(el("p", { "class": "bw-where" }, [w.name, w.floor, w.counters].filter(Boolean).join("　")));
+      if (w.hours) { card.appendChild(el("p", null, w.hours)); }
+    }
+    if (c.time_limit) { card.appendChild(el("p", null, S.time_limit + "：" + c.time_limit)); }
+    if (c.fee) { card.appendChild(el("p", null, S.fee + "：" + c.fee)); }
+    var href = safeUrl(c.url);
+    if (href) {
+      var a = el("a", { href: href, target: "_blank", rel: "noopener", "class": "bw-full" }, S.full_guide + " →");
+      card.appendChild(el("p")).appendChild(a);
+    }
+    log.appendChild(card);
+  }
+  function renderEntry(entry) {
+    if (!entry || typeof entry !== "object") { return; }
+    if (entry.from === "user") { appendUser(entry.text); return; }
+    if (entry.from === "agent") { appendText(entry.text, "agent"); return; }
+    if (entry.from === "note") { log.appendChild(el("p", { "class": "bw-note" }, entry.text)); return; }
+    var m = entry.m || {};
+    if (m.type === "guide_card") { appendCard(m.card); return; }
+    if (m.type === "link") { appendLink(m.text, m.url); return; }
+    if (m.text) { appendText(m.text, "bot"); }
+    if (Array.isArray(m.buttons) && m.buttons.length) { appendButtons(m.buttons); }
+  }
+  function record(entry) {
+    transcript.push(entry);
+    if (transcript.length > MAX_TRANSCRIPT) { transcript = transcript.slice(-MAX_TRANSCRIPT); }
+    save("transcript", transcript);
+    renderEntry(entry);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  // ---- talking to the gateway ----
+  var busy = false;
+  function send(message, shownAs) {
+    var text = String(message || "").trim();
+    if (!text || busy) { return; }
+    busy = true;
+    sendBtn.disabled = true;
+    record({ from: "user", text: shownAs || text });
+    var waiting = el("p", { "class": "bw-note", role: "status" }, S.thinking);
+    log.appendChild(waiting);
+    fetch(API + "/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Chat-Channel": "widget" },
+      body: JSON.stringify({ sender: sender, message: text })
+    }).then(function (resp) {
+      return resp.json().then(function (body) { return { ok: resp.ok, body: body }; }, function () { return { ok: false, body: null }; });
+    }).then(function (r) {
+      waiting.remove();
+      if (!r.ok || !r.body || !Array.isArray(r.body.messages)) {
+        var detail = r.body && typeof r.body.detail === "string" ? r.body.detail : S.error;
+        record({ from: "bot", m: { type: "text", text: detail } });
+        return;
+      }
+      r.body.messages.forEach(function (m) { record({ from: "bot", m: m }); });
+      var meta = r.body.meta || {};
+      if (meta.degraded) { record({ from: "note", text: S.degraded_note }); }
+      if (meta.route && meta.route.kind === "handoff") { startHandoffPoll(); }
+    }).catch(function () {
+      waiting.remove();
+      record({ from: "bot", m: { type: "text", text: S.error } });
+    }).then(function () {
+      busy = false;
+      sendBtn.disabled = false;
+      if (!panel.hidden) { input.focus(); }
+    });
+  }
+
+  // Handoff hook: while a person is talking to an agent, poll the gateway's inbox for the agent's replies.
+  // GET /api/handoffs/inbox/{sender}?after=ID -> [{"id","text","from":"agent","at"}]; a 404 means no handoff
+  // endpoint on this gateway, so polling stops quietly.
+  var pollTimer = null;
+  function startHandoffPoll() {
+    handoff = { open: true, after: (handoff && handoff.after) || "", since: (handoff && handoff.since) || Date.now() };
+    save("handoff", handoff);
+    if (!pollTimer) { pollTimer = setInterval(pollHandoff, HANDOFF_POLL_MS); }
+  }
+  function stopHandoffPoll() {
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    handoff = null;
+    save("handoff", null);
+  }
+  function pollHandoff() {
+    if (!handoff || Date.now() - (handoff.since || 0) > HANDOFF_IDLE_MS) { stopHandoffPoll(); return; }
+    var url = API + "/api/handoffs/inbox/" + encodeURIComponent(sender) + (handoff && handoff.after ? "?after=" + encodeURIComponent(handoff.after) : "");
+    fetch(url).then(function (resp) {
+      if (resp.status === 404 || resp.status === 410) { stopHandoffPoll(); return null; }
+      return resp.ok ? resp.json() : null;
+    }).then(function (items) {
+      if (!Array.isArray(items)) { return; }
+      items.forEach(function (it) {
+        if (!it || typeof it.text !== "string") { return; }
+        record({ from: "agent", text: it.text });
+        if (it.id !== undefined && handoff) { handoff.after = String(it.id); handoff.since = Date.now(); }
+      });
+      if (handoff) { save("handoff", handoff); }
+    }).catch(function () { /* try again on the next tick */ });
+  }
+
+  // ---- open, close, large text, keyboard ----
+  function setOpen(open, focus) {
+    panel.hidden = !open;
+    bubble.hidden = open;
+    bubble.setAttribute("aria-expanded", open ? "true" : "false");
+    save("open", open);
+    if (open) { log.scrollTop = log.scrollHeight; if (focus) { input.focus(); } }
+    else if (focus) { bubble.focus(); }
+  }
+  function setLarge(on) {
+    root.classList.toggle("bw-large", on);
+    largeBtn.setAttribute("aria-pressed", on ? "true" : "false");
+    save("large", on);
+  }
+  bubble.addEventListener("click", function () { setOpen(true, true); });
+  closeBtn.addEventListener("click", function () { setOpen(false, true); });
+  largeBtn.addEventListener("click", function () { setLarge(!root.classList.contains("bw-large")); });
+  humanBtn.addEventListener("click", function () { send("/request_human", S.handoff_payload_text); });
+  complainBtn.addEventListener("click", function () { send("/file_complaint", S.complaint_payload_text); });
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { setOpen(false, true); } });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = input.value;
+    input.value = "";
+    send(text);
+  });
+
+  function start() {
+    document.body.appendChild(root);
+    if (!transcript.length) { appendText(S.welcome, "bot"); }
+    transcript.forEach(renderEntry);
+    setLarge(load("large", false) === true);
+    setOpen(load("open", false) === true, false);
+    if (handoff && handoff.open) { startHandoffPoll(); }
+  }
+  if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();

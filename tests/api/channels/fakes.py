@@ -1,0 +1,215 @@
+"""Local stand-ins: a fake WeChat server API and a fake Telegram Bot API (real HTTP on 127.0.0.1), a fake bot."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlparse
+
+from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply
+
+
+class _Server:
+    """A ThreadingHTTPServer whose handler calls `self.route(method, path, query, headers, body)`."""
+
+    def __init__(self) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self, method: str) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
+                url = urlparse(self.path)
+                status, payload = outer.route(method, url.path, parse_qs(url.query), dict(self.headers.items()), body)
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def do_POST(self) -> None:
+                self._serve("POST")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.lock = threading.Lock()
+        self.cond = threading.Condition(self.lock)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def route(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FakeWeChatApi(_Server):
+    """GET /cgi-bin/token and POST /cgi-bin/message/custom/send, with WeChat's errcodes for bad tokens."""
+
+    def __init__(self, apps: dict[str, str]) -> None:
+        super().__init__()
+        self.apps = apps  # app id -> app secret
+        self.valid_tokens: set[str] = set()
+        self.token_requests = 0
+        self.sent: list[dict[str, Any]] = []
+        self.rejected = 0
+
+    def route(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        with self.cond:
+            if method == "GET" and path == "/cgi-bin/token":
+                app_id = (query.get("appid") or [""])[0]
+                if app_id not in self.apps or query.get("secret") != [self.apps[app_id]]:
+                    return 200, {"errcode": 40013, "errmsg": "invalid appid"}
+                self.token_requests += 1
+                token = f"ACCESS-{self.token_requests}-xyz"
+                self.valid_tokens.add(token)
+                return 200, {"access_token": token, "expires_in": 7200}
+            if method == "POST" and path == "/cgi-bin/message/custom/send":
+                token = (query.get("access_token") or [""])[0]
+                if token not in self.valid_tokens:
+                    self.rejected += 1
+                    return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+                message = json.loads(body)
+                if message.get("msgtype") != "text" or len(message["text"]["content"].encode()) > 2048:
+                    return 200, {"errcode": 45002, "errmsg": "content size out of limit"}
+                self.sent.append(message)
+                self.cond.notify_all()
+                return 200, {"errcode": 0, "errmsg": "ok"}
+        return 404, {"errcode": 404, "errmsg": "not found"}
+
+    def expire_tokens(self) -> None:
+        with self.cond:
+            self.valid_tokens.clear()
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        with self.cond:
+            self.cond.wait_for(lambda: len(self.sent) >= n, timeout=timeout)
+            return list(self.sent)
+
+
+class FakeTelegramApi(_Server):
+    """The Bot API methods python-telegram-bot calls here, under /bot<token>/<method>; answers getUpdates from a queue.
+
+    It also serves POST /api/chat as a stand-in gateway for the polling process.
+    """
+
+    def __init__(self, token: str, chat: Callable[[str, str], dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self.token = token
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.next_message_id = 100
+        self.gateway_chat = chat
+
+    @staticmethod
+    def _params(headers: dict[str, str], body: bytes) -> dict[str, Any]:
+        ctype = headers.get("Content-Type", headers.get("content-type", ""))
+        if "json" in ctype:
+            return dict(json.loads(body or b"{}"))
+        params: dict[str, Any] = {}
+        for key, values in parse_qs(body.decode()).items():
+            value = values[0]
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                params[key] = value
+        return params
+
+    def route(
+        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any]:
+        if path == "/api/chat" and self.gateway_chat is not None:
+            req = json.loads(body)
+            return 200, self.gateway_chat(req["sender"], req["message"])
+        prefix = f"/bot{self.token}/"
+        if not path.startswith(prefix):
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        name = path[len(prefix) :]
+        params = self._params(headers, body)
+        with self.cond:
+            self.calls.append((name, params))
+            self.cond.notify_all()
+            if name == "getMe":
+                return 200, {
+                    "ok": True,
+                    "result": {"id": 42, "is_bot": True, "first_name": "办事助手", "username": "baihua_bot"},
+                }
+            if name == "sendMessage":
+                self.next_message_id += 1
+                result = {
+                    "message_id": self.next_message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": int(params["chat_id"]), "type": "private"},
+                    "text": params["text"],
+                }
+                if "reply_markup" in params:
+                    result["reply_markup"] = params["reply_markup"]
+                return 200, {"ok": True, "result": result}
+            if name in ("answerCallbackQuery", "deleteWebhook", "setWebhook"):
+                return 200, {"ok": True, "result": True}
+            if name == "getUpdates":
+                updates, self.updates = self.updates, []
+                return 200, {"ok": True, "result": updates}
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+    def sent(self) -> list[dict[str, Any]]:
+        with self.cond:
+            return [p for n, p in self.calls if n == "sendMessage"]
+
+    def wait_for(self, method: str, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        with self.cond:
+            self.cond.wait_for(lambda: sum(1 for c, _ in self.calls if c == method) >= n, timeout=timeout)
+            return [p for c, p in self.calls if c == method]
+
+
+@dataclass
+class FakeChat:
+    """In-process ChatService: answers from `answers` (message -> reply) or echoes; can be slow."""
+
+    delay_s: float = 0.0
+    answers: dict[str, ChatReply] = field(default_factory=dict)
+    fail: bool = False
+    calls: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def turn(self, *, sender: str, message: str, channel: Channel) -> ChatReply:
+        self.calls.append((sender, message, channel))
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        if self.fail:
+            raise RuntimeError("rasa is down and so is search")
+        if message in self.answers:
+            return self.answers[message]
+        return text_reply(f"您问的是：{message}")
+
+
+def text_reply(text: str) -> ChatReply:
+    return ChatReply(messages=[ChatMessage(type="text", text=text)], meta=ChatMeta())
+
+
+def buttons_reply(text: str, buttons: list[tuple[str, str]]) -> ChatReply:
+    msg = ChatMessage(type="buttons", text=text, buttons=[Button(title=t, payload=p) for t, p in buttons])
+    return ChatReply(messages=[msg], meta=ChatMeta())

@@ -1,0 +1,147 @@
+"""A local fake of Rasa's REST channel: a real HTTP server on 127.0.0.1 that can be normal, slow, broken or down.
+
+It speaks the same format as `rasa run` with `credentials.yml: rest:` and the bot's actions: a text element,
+then a `custom` element with {"intent", "confidence", "route"}. The complaint turns call the gateway's real
+case API, like the action server does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+CHOOSE_RE = re.compile(r'^/choose_guide\{"guide_id":\s*"([a-z0-9-]+)"\}$')
+
+
+def meta(intent: str, kind: str = "none", route_id: str | None = None, confidence: float = 0.95) -> dict[str, Any]:
+    return {"intent": intent, "confidence": confidence, "route": {"kind": kind, "id": route_id}}
+
+
+@dataclass
+class FakeRasa:
+    mode: str = "normal"  # normal | slow | error | garbage
+    delay_s: float = 5.0
+    gateway_url: str | None = None
+    received: list[dict[str, Any]] = field(default_factory=list)
+    forms: dict[str, dict[str, str]] = field(default_factory=dict)
+    _server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeRasa:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._send(200, b"Hello from Rasa: 3.6.21", "text/plain")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.received.append(body)
+                if self.path != "/webhooks/rest/webhook":
+                    self._send(404, b"{}")
+                    return
+                if fake.mode == "slow":
+                    time.sleep(fake.delay_s)
+                if fake.mode == "error":
+                    self._send(500, b'{"error": "boom"}')
+                    return
+                if fake.mode == "garbage":
+                    self._send(200, b"<html>not json</html>", "text/html")
+                    return
+                out = fake.reply(str(body.get("sender")), str(body.get("message", "")))
+                self._send(200, json.dumps(out, ensure_ascii=False).encode())
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # ---- the scripted bot ----
+
+    def reply(self, sender: str, message: str) -> list[dict[str, Any]]:
+        def out(text: str, m: dict[str, Any], buttons: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
+            first: dict[str, Any] = {"recipient_id": sender, "text": text}
+            if buttons:
+                first["buttons"] = buttons
+            return [first, {"recipient_id": sender, "custom": m}]
+
+        if sender in self.forms or message == "/file_complaint" or message == "我要投诉":
+            return self.complaint_turn(sender, message, out)
+        chosen = CHOOSE_RE.match(message)
+        if chosen:
+            gid = chosen.group(1)
+            return out(f"好的，这是“{gid}”的办法。", meta("choose_guide", "guide", gid, 1.0))
+        if "社保卡" in message and ("丢" in message or "补" in message):
+            text = "社保卡丢了先挂失，再带身份证到社保医保综合窗口（一楼东区 12—18号窗口）补一张新卡。"
+            return out(text, meta("ask_howto", "guide", "ss-card-replace", 0.97))
+        if message == "办卡":
+            buttons = [
+                {"title": "社会保障卡挂失与补换", "payload": '/choose_guide{"guide_id":"ss-card-replace"}'},
+                {"title": "社会保障卡申领", "payload": '/choose_guide{"guide_id":"ss-card-apply"}'},
+            ]
+            return out("您说的是哪一件？", meta("ask_howto", confidence=0.6), buttons)
+        if message == "/request_human":
+            return out("好的，已经帮您转人工，工作人员会尽快回复。", meta("request_human", "handoff"))
+        return out(f"我听到了：{message}", meta("out_of_scope", confidence=0.3))
+
+    def complaint_turn(self, sender: str, message: str, out: Any) -> list[dict[str, Any]]:
+        form = self.forms.setdefault(sender, {})
+        cm = meta("file_complaint", "complaint")
+        if "category" not in form:
+            if message.startswith('/inform{"complaint_category"'):
+                form["category"] = json.loads(message[len("/inform") :])["complaint_category"]
+                return list(out("请说说发生了什么（至少5个字）。", cm))
+            buttons = [
+                {"title": "办不成事", "payload": '/inform{"complaint_category":"cannot-get-done"}'},
+                {"title": "服务态度", "payload": '/inform{"complaint_category":"attitude"}'},
+            ]
+            return list(out("您要投诉哪一类问题？", cm, buttons))
+        if "description" not in form:
+            form["description"] = message
+            return list(out("请留一个联系电话。", cm))
+        if "phone" not in form:
+            form["phone"] = message
+            masked = f"{message[:3]}****{message[-4:]}"
+            buttons = [{"title": "确认提交", "payload": "/affirm"}, {"title": "算了", "payload": "/deny"}]
+            return list(out(f"电话 {masked}，确认提交投诉吗？", cm, buttons))
+        del self.forms[sender]
+        if message != "/affirm":
+            return list(out("好的，已经取消了。", cm))
+        assert self.gateway_url, "set gateway_url to file complaints"
+        payload = {**form, "channel": "widget", "idempotency_key": f"{sender}-{time.time_ns()}"}
+        resp = httpx.post(self.gateway_url + "/api/cases", json=payload, timeout=10)
+        if resp.status_code != 201:
+            return list(out("投诉暂时没提交成功，我们会自动重试。", cm))
+        case = resp.json()
+        text = f"投诉已受理，编号 {case['case_no']}，我们会在 {case['deadline']} 前回复您。"
+        return list(out(text, meta("affirm", "complaint", case["case_no"])))

@@ -1,0 +1,101 @@
+"""Browser fixtures: the real gateway under uvicorn on a free loopback port, a fake Rasa, Debian's chromium."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.chat.conftest import chat_searcher, free_port  # noqa: F401  (re-exported fixture)
+from tests.api.chat.fake_rasa import FakeRasa
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+@dataclass
+class Live:
+    url: str
+    rasa: FakeRasa
+    app: Any
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory, chat_searcher: Any) -> Iterator[Live]:  # noqa: F811
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import get_settings
+    from tests.api.conftest import make_settings
+
+    rasa = FakeRasa().start()
+    settings = make_settings(
+        tmp_path_factory.mktemp("browser"), rasa_url=rasa.url, chat_budget_s=1.0, chat_breaker_failures=0
+    )
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the gateway did not start")
+        time.sleep(0.05)
+    app.state.app.searcher = chat_searcher
+    url = f"http://127.0.0.1:{port}"
+    rasa.gateway_url = url
+    try:
+        yield Live(url=url, rasa=rasa, app=app)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        rasa.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is missing: run `make setup` (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any, live: Live) -> Iterator[Any]:
+    """A fresh phone-sized page (empty localStorage) for each test."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", device_scale_factor=1)
+    p = context.new_page()
+    p.set_default_timeout(15_000)
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=False)
+    return path

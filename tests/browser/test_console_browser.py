@@ -1,0 +1,154 @@
+"""The hotline console in headless Chromium: log in, search 退休, read the card, file a case for a caller,
+move it to 已答复, see it in the figures, log out. Screenshots go to var/screenshots/."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from api.cases import auth
+from api.cases.db import CaseDB
+from api.main import create_app
+from api.settings import get_settings
+from index.search import Searcher
+from tests.api.conftest import make_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery"
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iterator[str]:
+    """The gateway on a loopback port (uvicorn in a thread) with the session's search index."""
+    import uvicorn
+
+    settings = make_settings(tmp_path_factory.mktemp("console-browser"), internal_token="browser-test-token")
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the gateway did not start"
+        time.sleep(0.05)
+    app.state.app.searcher = searcher
+    db: CaseDB = app.state.cases.db
+    with db.sessions() as session:
+        auth.create_user(session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王坐席")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def test_console_call_to_reply_to_figures(console_server: str, browser: object) -> None:
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    # log in
+    resp = page.goto(f"{console_server}/console")
+    assert resp is not None and resp.status == 401
+    page.fill("#username", "wang")
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    expect(page.locator("#q")).to_be_visible()
+
+    # search 退休 as the caller speaks, and read the card
+    page.locator("#q").press_sequentially("退休", delay=60)
+    first = page.locator("#results article.result").first
+    expect(first).to_be_visible(timeout=15_000)
+    expect(first.locator(".name")).to_contain_text("退休")
+    expect(first.locator(".script")).to_contain_text("您好")
+    expect(first.locator(".materials li").first).to_contain_text("身份证")
+    expect(first.locator(".window")).to_contain_text("窗口")
+    expect(first.locator("img.qr")).to_have_js_property("complete", True)
+    assert first.locator("img.qr").evaluate("img => img.naturalWidth") > 0
+    assert "/guides/" in (first.locator("a.link").get_attribute("href") or "")
+    page.screenshot(path=str(SHOTS / "console-search.png"), full_page=True)
+
+    # file a case for the caller from that card; the description tries to run script
+    first.locator("a.file-case").click()
+    expect(page.locator("#description")).to_be_visible()
+    assert page.locator("#item_id").input_value()
+    page.select_option("#category", "extra-materials")
+    page.fill("#description", '窗口要我再开一份证明<img src=x onerror="alert(1)"><script>alert(2)</script>')
+    page.fill("#phone", "13812345678")
+    page.click("#file-case")
+    case_no = page.locator("#case-no").inner_text()
+    assert case_no.startswith("YS")
+    expect(page.locator("#case-status")).to_have_text("受理")
+    expect(page.locator("#description")).to_contain_text("<script>alert(2)</script>")  # shown as text
+    assert "13812345678" not in page.content()
+    page.screenshot(path=str(SHOTS / "console-case-filed.png"), full_page=True)
+
+    # move it along: 办理中, then the reply makes it 已答复
+    page.select_option("#to", "in_progress")
+    page.click("#do-transition")
+    expect(page.locator("#case-status")).to_have_text("办理中")
+    page.fill("#reply-text", "已和窗口核实，不需要再开证明，您带身份证直接去办理即可。")
+    page.click("#do-reply")
+    expect(page.locator("#case-status")).to_have_text("已答复")
+    expect(page.locator("#timeline")).to_contain_text("已和窗口核实")
+    page.screenshot(path=str(SHOTS / "console-case-replied.png"), full_page=True)
+
+    # the queue shows it, and the figures count it
+    page.goto(f"{console_server}/console/cases?status=replied")
+    expect(page.locator("table.cases")).to_contain_text(case_no)
+    page.goto(f"{console_server}/console/figures")
+    expect(page.locator("#complaints svg")).to_contain_text("重复或额外索要材料")
+    expect(page.locator("body")).to_contain_text("100.0%")
+    page.screenshot(path=str(SHOTS / "console-figures.png"), full_page=True)
+
+    # log out: the console asks for a login again
+    page.click("#logout")
+    expect(page.locator("#login")).to_be_visible()
+    resp = page.goto(f"{console_server}/console/cases")
+    assert resp is not None and resp.status == 401
+    assert dialogs == [] and errors == []
+    page.close()

@@ -161,3 +161,18 @@ def test_chat_service_is_available_to_channels(client: TestClient) -> None:
 
     service = get_chat(Req())  # type: ignore[arg-type]
     assert callable(service.turn)
+
+
+def test_every_turn_is_recorded_for_the_console_with_the_phone_masked(make_client: ClientFactory) -> None:
+    from sqlalchemy import select
+
+    from api.handoff.models import ChatTurn
+
+    client = make_client(rasa_url=dead_url())
+    ask(client, QUESTION)
+    ask(client, "我电话13812345678，红烧肉怎么做")
+    with client.app.state.cases.db.sessions() as session:  # type: ignore[attr-defined]
+        turns = session.scalars(select(ChatTurn).order_by(ChatTurn.id)).all()
+    assert (turns[0].route_kind, turns[0].route_id, turns[0].degraded) == ("guide", "ss-card-replace", True)
+    assert turns[0].confident and not turns[1].confident
+    assert "13812345678" not in turns[1].text

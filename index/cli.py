@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -91,7 +92,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.if_stale and not args.extra_names and not is_stale(args.index, cat, model_name):
         print(f"index: up to date in {args.index}", file=sys.stderr)
         return 0
-    manifest = build(cat, args.index, load_encoder(model_name), extra_names=_extra_names(args.extra_names),
+    encoder = load_encoder(model_name, threads=os.cpu_count())  # batch encoding does use every core
+    manifest = build(cat, args.index, encoder, extra_names=_extra_names(args.extra_names),
                      approximate=args.approximate)  # fmt: skip
     if args.json:
         print(json.dumps(manifest, ensure_ascii=False))
@@ -186,7 +188,7 @@ def cmd_realeval(args: argparse.Namespace) -> int:
         report: dict[str, object] = {"lcqmc": realeval.lcqmc_pairs(s)}
         if not args.skip_scale:
             cat = catalogue.load(args.guides)
-            report["scale_1135_real_names"] = realeval.scale(cat, load_encoder(), args.dev)
+            report["scale_1135_real_names"] = realeval.scale(cat, load_encoder(threads=os.cpu_count()), args.dev)
     except realeval.NoEvalData as exc:
         print(exc, file=sys.stderr)
         return 0

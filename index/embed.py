@@ -66,7 +66,10 @@ def default_model() -> str:
 
 
 def load_encoder(name_or_path: str | None = None, threads: int | None = None) -> SentenceEncoder:
+    """One torch thread by default (`EMBED_THREADS`): a short query gains nothing from two, and the
+    gateway serves several turns at once; measured 33 ms vs 84 ms p50 on 2 busy cores."""
     name = name_or_path or default_model()
+    threads = threads or int(os.environ.get("EMBED_THREADS", "1"))
     if name == str(DEFAULT_MODEL_DIR) and not Path(name, "model.safetensors").is_file():
         raise FileNotFoundError(f"{name} is missing: run `python -m index model` (make setup does it)")
     return SentenceEncoder(name, threads=threads)

@@ -145,8 +145,8 @@ class ActionCheckCase(Action):
             kind="complaint",
             route_id=case_no,
             case_no=case.get("case_no", case_no),
-            status=case.get("status", ""),
-            latest=latest.get("note") or latest.get("text") or case.get("status", ""),
+            status=case.get("status_name") or case.get("status", ""),  # 办理中, not the code in_progress
+            latest=latest.get("note") or latest.get("status_name") or case.get("status_name") or "",
             deadline=case.get("deadline", ""),
         )
         return clear

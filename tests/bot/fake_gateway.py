@@ -126,7 +126,7 @@ class Handler(BaseHTTPRequestHandler):
             case = self.state.cases.get(path.rsplit("/", 1)[1])
             if not case or query.get("phone_last4", [""])[0] != case["phone"][-4:]:
                 return self._send(404, {"detail": "not found"})
-            public = {k: case[k] for k in ("case_no", "status", "deadline", "timeline")}
+            public = {k: case[k] for k in ("case_no", "status", "status_name", "deadline", "timeline")}
             return self._send(200, public)
         return self._send(404, {"detail": "no route"})
 
@@ -148,7 +148,8 @@ class Handler(BaseHTTPRequestHandler):
             case_no = f"TS2026112800{len(self.state.cases) + 1:03d}"
             case = {
                 "case_no": case_no,
-                "status": "受理",
+                "status": "received",
+                "status_name": "受理",
                 "deadline": "2026-12-05",
                 "phone": body["phone"],
                 "timeline": [{"at": "2026-11-28T10:00:00", "actor": "system", "note": "已受理"}],
@@ -165,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"detail": "not found"})
             case["ratings"].append(body)
             if body["score"] <= 2:
-                case["status"] = "督办"
+                case["status"], case["status_name"] = "supervised", "督办"
             return self._send(200, {"case_no": case["case_no"], "status": case["status"]})
         return self._send(404, {"detail": "no route"})
 

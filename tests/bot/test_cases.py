@@ -20,7 +20,8 @@ def add_case(gateway, phone: str = "13812345678") -> str:
     case_no = "TS2026112800999"
     gateway.state.cases[case_no] = {
         "case_no": case_no,
-        "status": "办理中",
+        "status": "in_progress",  # the real API: a code and its Chinese name
+        "status_name": "办理中",
         "deadline": "2026-12-05",
         "phone": phone,
         "timeline": [{"note": "已受理"}, {"note": "已转社保窗口办理"}],
@@ -98,7 +99,7 @@ def test_low_rating_opens_supervisor_followup(gateway, make_tracker, run_action)
     rating = {"case_no": case_no, "phone_last4": "5678", "rating_score": "1", "rating_comment": "没人管"}
     messages, events = run_action(ActionSubmitRating(), make_tracker("没人管", intent="inform", slots=rating))
     assert responses(messages) == ["utter_rating_low_followup"]
-    assert gateway.state.cases[case_no]["status"] == "督办"
+    assert gateway.state.cases[case_no]["status_name"] == "督办"
     assert gateway.state.cases[case_no]["ratings"] == [{"phone_last4": "5678", "score": 1, "comment": "没人管"}]
     assert slots(events)["rating_score"] is None
 

@@ -102,10 +102,15 @@ def build(
     vecs = np.zeros((len(passages), encoder.dim), dtype=np.float32)
     step = 512
     for group, fn in ((q_idx, encoder.encode_queries), (p_idx, encoder.encode_passages)):
-        for s in range(0, len(group), step):
-            chunk = group[s : s + step]
-            vecs[chunk] = fn([norm[i] for i in chunk])
-            _log(f"index: embedded {min(s + step, len(group))}/{len(group)} {fn.__name__[7:]}", quiet)
+        # the same text is embedded once (an alias that repeats a name, an official name used twice)
+        unique = list(dict.fromkeys(norm[i] for i in group))
+        where = {t: n for n, t in enumerate(unique)}
+        out = np.zeros((len(unique), encoder.dim), dtype=np.float32)
+        for s in range(0, len(unique), step):
+            out[s : s + step] = fn(unique[s : s + step])
+            _log(f"index: embedded {min(s + step, len(unique))}/{len(unique)} {fn.__name__[7:]}", quiet)
+        if group:
+            vecs[group] = out[[where[norm[i]] for i in group]]
 
     use_approx = len(passages) >= APPROX_MIN_PASSAGES if approximate is None else approximate
     index: faiss.Index

@@ -8,9 +8,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import catalogue
-from index.search import Mode
+
+if TYPE_CHECKING:  # `check` and `list` should not pay for numpy and the search stack
+    from index.search import Mode
 
 
 def _load_or_report(guides: Path, required: Path | None) -> catalogue.Catalogue | None:

@@ -39,6 +39,7 @@ bench: setup      ## measure search speed and memory; figures printed as JSON
 	@$(PY) -m index bench --json
 	@$(PY) -m api.bench_cases --json
 	@$(PY) -m api.chat.bench --json  # /api/chat p50/p95, 20 users: degraded, and full when a Rasa model exists
+	@scripts/bench_bot_train.sh  # a forced full Rasa training, timed
 
 clean:
 	rm -rf var/index var/screenshots .pytest_cache .mypy_cache .ruff_cache

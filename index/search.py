@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -17,6 +20,7 @@ from index.embed import Encoder, load_encoder
 Mode = Literal["hybrid", "dense", "bm25"]
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 DENSE_CANDIDATES = 512
+CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "4096"))
 
 
 class EmptyQuery(ValueError):
@@ -128,6 +132,12 @@ class Searcher:
             [i for i, e in enumerate(ids) if e in cues.COMPLAINT_ENTRIES], dtype=np.int64
         )
         self.calibration = {m: load_calibration(m) for m in ("hybrid", "dense", "bm25")}
+        # citizens ask the same few questions in the same words; a searcher (one index) answers each once.
+        # A new index is a new Searcher, so its cache starts empty and can never serve a stale answer.
+        self._cache: OrderedDict[tuple[str, int, str], SearchResult] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.cache_size = CACHE_SIZE
+        self.cache_hits = self.cache_misses = 0
         self.search("社保卡 shebaoka")  # warm jieba, opencc and the model now, not on the first citizen's turn
 
     @classmethod
@@ -205,6 +215,10 @@ class Searcher:
     def scores(self, query: str, mode: Mode = "hybrid") -> np.ndarray:
         return self.fuse(self.signals(query), mode)
 
+    def clear_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         t0 = time.perf_counter()
         if not isinstance(query, str) or not query.strip():
@@ -213,8 +227,26 @@ class Searcher:
         if not text.strip_punct(norm):
             # emoji, punctuation only: nothing to match, so nothing to be confident about
             return SearchResult(query, (time.perf_counter() - t0) * 1000, False, [])
-        s = self.scores(norm, mode)
         k = max(1, min(k, self.n_entries))
+        key = (norm, k, mode)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                self.cache_hits += 1
+        if cached is not None:
+            return SearchResult(query, (time.perf_counter() - t0) * 1000, cached.confident, list(cached.hits))
+        result = self._search(query, norm, k, mode, t0)
+        with self._cache_lock:
+            self.cache_misses += 1
+            if self.cache_size > 0:
+                self._cache[key] = result
+                if len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return result
+
+    def _search(self, query: str, norm: str, k: int, mode: Mode, t0: float) -> SearchResult:
+        s = self.scores(norm, mode)
         top = np.argpartition(-s, k - 1)[:k] if k < len(s) else np.arange(len(s))
         top = top[np.argsort(-s[top], kind="stable")]
         hits = [

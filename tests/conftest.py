@@ -10,7 +10,7 @@ import pytest
 
 if TYPE_CHECKING:  # tests/bot runs in .venv-rasa, which has none of these: import them lazily
     from index.catalogue import Catalogue
-    from index.embed import SentenceEncoder
+    from index.embed import Encoder
     from index.search import Searcher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,12 +31,14 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def encoder() -> SentenceEncoder:
+def encoder() -> Encoder:
     from index import model
     from index.embed import load_encoder
 
     if not model.is_converted():
         model.convert()
+    if not model.has_onnx():
+        model.export_onnx()
     return load_encoder()
 
 
@@ -48,7 +50,7 @@ def cat() -> Catalogue:
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, cat: Catalogue, encoder: SentenceEncoder) -> Path:
+def index_dir(tmp_path_factory: pytest.TempPathFactory, cat: Catalogue, encoder: Encoder) -> Path:
     from index.build import build
 
     out = tmp_path_factory.mktemp("idx") / "index"
@@ -57,7 +59,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, cat: Catalogue, encoder:
 
 
 @pytest.fixture(scope="session")
-def searcher(index_dir: Path, encoder: SentenceEncoder) -> Iterator[Searcher]:
+def searcher(index_dir: Path, encoder: Encoder) -> Iterator[Searcher]:
     from index.search import Searcher
 
     yield Searcher(index_dir, encoder)

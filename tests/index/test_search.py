@@ -13,7 +13,7 @@ import pytest
 
 from index import catalogue
 from index.build import build, is_stale, read_manifest
-from index.embed import SentenceEncoder
+from index.embed import Encoder
 from index.search import EmptyQuery, Searcher
 from tests.conftest import ROOT
 
@@ -83,7 +83,7 @@ def test_empty_query_is_an_error(searcher: Searcher, q: str) -> None:
 
 
 def test_rebuild_swaps_atomically_and_staleness(
-    tmp_path: Path, cat: catalogue.Catalogue, encoder: SentenceEncoder, index_dir: Path
+    tmp_path: Path, cat: catalogue.Catalogue, encoder: Encoder, index_dir: Path
 ) -> None:
     out = tmp_path / "index"
     build(cat, out, encoder, quiet=True)
@@ -95,7 +95,7 @@ def test_rebuild_swaps_atomically_and_staleness(
     assert is_stale(out, catalogue.Catalogue(cat.items, cat.bundles, cat.windows, cat.site, "changed"), "x")
 
 
-def test_approximate_index_recall_at_10_vs_exact(index_dir: Path, encoder: SentenceEncoder) -> None:
+def test_approximate_index_recall_at_10_vs_exact(index_dir: Path, encoder: Encoder) -> None:
     """HNSW with the build's own settings keeps recall@10 >= 0.98 against exact search on real queries."""
     import faiss
 
@@ -137,3 +137,23 @@ def test_cli_empty_query_exits_2(index_dir: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "index", "search", "  ", "--index", str(index_dir)],
                        capture_output=True, text=True, cwd=ROOT, check=False)  # fmt: skip
     assert r.returncode == 2 and "empty" in r.stderr
+
+
+def test_answer_cache_serves_repeats_and_can_be_off(searcher: Searcher) -> None:
+    searcher.clear_cache()
+    hits, misses = searcher.cache_hits, searcher.cache_misses
+    first = searcher.search("社保卡丢了怎么补办", k=3)
+    again = searcher.search("社保卡丢了怎么补办 ", k=3)  # same words after normalisation
+    assert [h.id for h in again.hits] == [h.id for h in first.hits]
+    assert again.confident == first.confident
+    assert (searcher.cache_hits - hits, searcher.cache_misses - misses) == (1, 1)
+    assert [h.id for h in searcher.search("社保卡丢了怎么补办", k=1).hits] == [first.hits[0].id]  # k is in the key
+    size = searcher.cache_size
+    try:
+        searcher.cache_size = 0
+        searcher.clear_cache()
+        searcher.search("公积金怎么提取")
+        searcher.search("公积金怎么提取")
+        assert searcher.cache_hits - hits == 1
+    finally:
+        searcher.cache_size = size

@@ -1,4 +1,4 @@
-"""Gateway command line: `python -m api users create|reset-password`, `python -m api db upgrade`."""
+"""Gateway command line: `python -m api users create|reset-password`, `python -m api db upgrade|backup --to PATH`."""
 
 from __future__ import annotations
 

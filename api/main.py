@@ -16,6 +16,9 @@ from api.channels.runtime import channels_lifespan
 from api.chat.runtime import chat_lifespan
 from api.console import routes as console
 from api.handoff import routes as handoffs
+from api.index_reload import index_reload_lifespan
+from api.observability.logging import configure_logging
+from api.observability.metrics import install_metrics
 from api.routes import chat, guides, health, search
 from api.settings import Settings, get_settings
 from api.state import AppState
@@ -39,6 +42,7 @@ def _load_state(settings: Settings) -> AppState:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings)  # JSON in production; uvicorn's loggers go through it too
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cases_lifespan(app, settings),
             chat_lifespan(app, settings, app.state.app),
             channels_lifespan(app, settings),
+            index_reload_lifespan(app, settings, app.state.app),
         ):
             yield
 
@@ -74,4 +79,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(pages.router)
     install_protection(app, settings)
+    install_metrics(app, settings)  # last: its timing middleware is the outermost
     return app

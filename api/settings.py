@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     index_dir: Path = ROOT / "var" / "index"
     embedding_model: str | None = None
     load_searcher: bool = True  # tests that need no search switch it off to start fast
+    index_watch_s: float = 5.0  # poll for a new index (and changed guides) this often; 0 switches hot reload off
+    index_autobuild: bool = True  # rebuild when guides change; clusters: false, build once (operations.md)
     max_body_bytes: int = 64 * 1024
     max_query_chars: int = 500
     # case system (有诉即办), see api/cases/
@@ -43,6 +45,7 @@ class Settings(BaseSettings):
     console_login_max_failures: int = 5  # then the account is locked for 15 minutes
     # chat gateway, widget and pages (api/chat, api/web)
     rasa_url: str = "http://127.0.0.1:5005"  # Rasa's REST channel, loopback only
+    ready_requires_rasa: bool = True  # /readyz needs Rasa; false in clusters, where gateways serve search without it
     chat_budget_s: float = 3.0  # Rasa must answer within this, else the answer comes from search (degraded)
     chat_max_chars: int = 500  # longer messages get a friendly refusal
     chat_breaker_failures: int = 3  # after this many Rasa failures in a row, skip Rasa for the cool-down
@@ -51,6 +54,7 @@ class Settings(BaseSettings):
     chat_rate_sender_per_min: float = 30.0
     chat_rate_ip_burst: int = 60  # token bucket per client IP
     chat_rate_ip_per_min: float = 240.0
+    redis_url: str | None = None  # redis://host:6379/0: rate-limit buckets shared by gateway replicas (else in process)
     cors_origins: str = ""  # comma-separated sites allowed to call /api/chat from their pages (the widget)
     frame_ancestors: str = ""  # comma-separated sites allowed to frame our pages; 'self' is always allowed
     # channels (api/channels/): each is off (404) until its token is set
@@ -76,6 +80,10 @@ class Settings(BaseSettings):
     telegram_secret_token: str = ""  # sent by Telegram as X-Telegram-Bot-Api-Secret-Token (setWebhook secret_token)
     telegram_api_base: str = "https://api.telegram.org"
     chat_gateway_url: str = "http://127.0.0.1:8000"  # where `make telegram` (polling) sends turns
+    # observability (api/observability/)
+    metrics_token: str = ""  # set: GET /metrics needs `Authorization: Bearer <token>`; unset: open (cluster scrape)
+    log_format: Literal["json", "text"] | None = None  # unset: json in production, text elsewhere
+    log_level: str = "INFO"
 
     @model_validator(mode="after")
     def refuse_default_secrets(self) -> Settings:

@@ -77,9 +77,14 @@ if [ "$have_rasa" = 1 ]; then
 fi
 if [ "$have_rasa" = 1 ] && [ -f "$MODEL" ]; then
   sed "s#127.0.0.1:5055#127.0.0.1:$ACTIONS_PORT#" bot/endpoints.yml >"$LOGS/endpoints.yml"
+  endpoints=../$LOGS/endpoints.yml
+  if [ -n "${TRACKER_DB_HOST:-}" ]; then  # shared state: PostgreSQL tracker + Redis lock store (TRACKER_DB_*, REDIS_*)
+    endpoints=endpoints.shared.yml
+    export ACTION_ENDPOINT_URL=${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}
+  fi
   start "Rasa (127.0.0.1:$RASA_PORT)" "$LOGS/rasa.log" \
     bash -c "cd bot && exec ../$RASA run -i 127.0.0.1 -p $RASA_PORT -m models/baihua.tar.gz \
-      --credentials credentials.yml --endpoints ../$LOGS/endpoints.yml"
+      --credentials credentials.yml --endpoints $endpoints"
 else
   say "Rasa is not available (.venv-rasa or a model missing): answers come from search (degraded)"
 fi

@@ -1,4 +1,4 @@
-"""`python -m api users create|reset-password` and `python -m api db upgrade`: staff accounts without a console."""
+"""`python -m api users create|reset-password`, `python -m api db upgrade|backup`: no console needed."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from api.cases import auth
+from api.cases import auth, backup
 from api.cases.db import CaseDB
 from api.settings import get_settings
 
@@ -41,8 +42,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     reset.add_argument("--password-stdin", action="store_true")
     boot = usub.add_parser("bootstrap-admin", help="first admin with a one-time password; no-op if one exists")
     boot.add_argument("--username", default="admin")
-    db = sub.add_parser("db", help="case database")
-    db.add_argument("db_cmd", choices=["upgrade"])
+    db = sub.add_parser("db", help="case database: upgrade (migrations) or backup --to PATH (see api/cases/backup.py)")
+    db.add_argument("db_cmd", choices=["upgrade", "backup"])
+    db.add_argument("--to", type=Path, help="backup: a file, or a folder for a time-stamped file")
 
 
 def _bootstrap_admin(db: CaseDB, username: str) -> int:
@@ -59,6 +61,11 @@ def _bootstrap_admin(db: CaseDB, username: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cmd == "db" and args.db_cmd == "backup":  # before connecting: a backup never migrates
+        if args.to is None:
+            print("error: db backup needs --to PATH", file=sys.stderr)
+            return 2
+        return backup.run(get_settings().database_url, args.to)
     db = CaseDB.connect(get_settings().database_url, pool_size=1)
     try:
         db.upgrade()

@@ -11,6 +11,7 @@ PREFIXES = {"wechat": "wx", "miniprogram": "mp", "telegram": "tg"}
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _SECRETS = re.compile(r"(access_token=|secret=|/bot)[^&\s/\"']+")
+_OPENID = re.compile(r"(?<![A-Za-z0-9_-])o[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])")  # WeChat openid / unionid
 
 
 def sender_id(channel: str, user: str | int) -> str:
@@ -28,8 +29,9 @@ def mask(value: str | int | None) -> str:
 
 
 def redact(text: str) -> str:
-    """Phones, ID numbers and API tokens in free text become placeholders."""
+    """Phones, ID numbers, openids and API tokens in free text become placeholders."""
     text = _PHONE.sub("1**********", text)
+    text = _OPENID.sub(lambda m: mask(m.group()), text)
     text = _ID_NUMBER.sub("******************", text)
     return _SECRETS.sub(lambda m: f"{m.group(1)}***", text)
 

@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from api.chat.content import Messages, load_messages
-from api.chat.ratelimit import RateLimiter, TokenBucketLimiter
+from api.chat.ratelimit import RateLimiter, chat_limiters
 from api.chat.recording import RecordingChatService
 from api.chat.service import Breaker, RasaChatService
 from api.settings import Settings
@@ -29,7 +29,10 @@ class ChatRuntime:
 async def chat_lifespan(app: FastAPI, settings: Settings, state: AppState) -> AsyncIterator[ChatRuntime]:
     """One pooled client for the gateway's life; `app.state.chat` is what `ChatDep` hands to channels."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
-    async with httpx.AsyncClient(limits=limits, trust_env=False) as client:
+    async with (
+        httpx.AsyncClient(limits=limits, trust_env=False) as client,
+        chat_limiters(settings) as (sender_limiter, ip_limiter),  # in Redis when REDIS_URL is set
+    ):
         messages = load_messages()
         service = RasaChatService(
             state=state,
@@ -42,11 +45,11 @@ async def chat_lifespan(app: FastAPI, settings: Settings, state: AppState) -> As
         runtime = ChatRuntime(
             service=service,
             messages=messages,
-            sender_limiter=getattr(app.state, "chat_sender_limiter", None)
-            or TokenBucketLimiter(settings.chat_rate_sender_burst, settings.chat_rate_sender_per_min),
-            ip_limiter=getattr(app.state, "chat_ip_limiter", None)
-            or TokenBucketLimiter(settings.chat_rate_ip_burst, settings.chat_rate_ip_per_min),
+            sender_limiter=getattr(app.state, "chat_sender_limiter", None) or sender_limiter,
+            ip_limiter=getattr(app.state, "chat_ip_limiter", None) or ip_limiter,
         )
         app.state.chat_runtime = runtime
-        app.state.chat = RecordingChatService(service, getattr(app.state, "cases", None))
+        app.state.chat = RecordingChatService(
+            service, getattr(app.state, "cases", None), getattr(app.state, "metrics", None)
+        )
         yield runtime

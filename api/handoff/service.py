@@ -22,9 +22,11 @@ Author = Literal["user", "bot", "agent"]
 HANDOFF_STATUSES = ("open", "answered", "closed")
 MAX_TURN_TEXT = 500
 
-# after normalize(): NFKC digits, lower case; the order matters (ID numbers before phones, which are shorter)
-_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dx])(?![\dx])|(?<!\d)\d{15}(?!\d)")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d{4}){2}(?!\d)")
+# after normalize(): NFKC digits, lower case (log lines keep their case, hence X); the order matters
+# (ID numbers before phones, which are shorter)
+_ID_NUMBER = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dxX])(?![\dxX])|(?<!\d)\d{15}(?!\d)")
+# separators include "+" and "%20": logs (api/observability) mask URL query strings with this too
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:(?:[\s+-]|%20)?\d{4}){2}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[\s-]?[2-9]\d{6,7}(?!\d)")
 _LONG_DIGITS = re.compile(r"\d{11,}")  # bank cards and anything else long enough to identify someone
 

@@ -43,6 +43,10 @@ async def readyz(request: Request) -> JSONResponse:
     rasa: dict[str, Any] = {"ok": rasa_ok}
     database = await asyncio.to_thread(_database_ok, request)
     components = {"index": index, "database": database, "rasa": rasa}
-    ready = all(c["ok"] for c in components.values())
+    settings = request.app.state.settings
+    # behind a load balancer, a Rasa outage must not take every gateway out of service: they answer from search
+    required = [name for name in components if name != "rasa" or settings.ready_requires_rasa]
+    rasa["required"] = settings.ready_requires_rasa
+    ready = all(components[name]["ok"] for name in required)
     body = {"status": "ready" if ready else "not_ready", "components": components}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -28,6 +28,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "database_url": f"sqlite:///{tmp_path / 'cases.db'}",
         "case_background": False,
         "open311_api_keys": OPEN311_KEY,
+        "log_level": "WARNING",  # INFO lines from background threads would reach the terminal between tests
     }
     values.update(overrides)
     return Settings(**values)

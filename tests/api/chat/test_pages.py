@@ -84,3 +84,10 @@ def test_readyz_is_503_when_rasa_is_down_or_index_missing(make_client: ClientFac
     no_index = make_client(rasa_url=fake_rasa.url, with_searcher=False).get("/readyz")
     assert no_index.status_code == 503 and no_index.json()["components"]["index"]["ok"] is False
     assert make_client(rasa_url=fake_rasa.url).get("/healthz").status_code == 200
+
+
+def test_readyz_can_leave_rasa_out_for_load_balancers(make_client: ClientFactory) -> None:
+    """READY_REQUIRES_RASA=false: with Rasa down the gateway stays in service and answers from search."""
+    resp = make_client(rasa_url=dead_url(), ready_requires_rasa=False).get("/readyz")
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["components"]["rasa"] == {"ok": False, "required": False}

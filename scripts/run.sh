@@ -16,6 +16,12 @@ LOGS=var/run
 MODEL=bot/models/baihua.tar.gz
 mkdir -p "$LOGS"
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
+# the gateway reads .env itself; the action server needs the same INTERNAL_TOKEN, so export that one line
+if [ -z "${INTERNAL_TOKEN:-}" ] && [ -f .env ]; then
+  token=$(sed -n 's/^[[:space:]]*INTERNAL_TOKEN[[:space:]]*=[[:space:]]*//p' .env | tail -n 1)
+  token=${token%\"}; token=${token#\"}; token=${token%\'}; token=${token#\'}
+  [ -n "$token" ] && export INTERNAL_TOKEN="$token"
+fi
 
 say() { printf '[run] %s\n' "$*"; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

@@ -7,7 +7,7 @@ RASA_PY := .venv-rasa/bin/python
 RASA  := ../.venv-rasa/bin/rasa
 BOT_OUT := var/bot-results
 
-.PHONY: setup run index check test lint bench clean bot-lookups bot-train bot-test bot-lint bot-eval-real telegram
+.PHONY: setup run index check test lint bench clean bot-lookups bot-train bot-test bot-lint bot-eval-real telegram scale-test
 
 setup:            ## create .venv and .venv-rasa, convert the offline model (idempotent)
 	@scripts/setup.sh
@@ -30,6 +30,7 @@ test: setup       ## lint, type-check and run the test suite
 	@$(MAKE) --no-print-directory lint
 	@$(PY) -m pytest -q
 	@$(MAKE) --no-print-directory bot-test
+	@$(MAKE) --no-print-directory scale-test
 
 telegram: setup   ## Telegram bot by long polling (development); needs TELEGRAM_BOT_TOKEN and `make run` for answers
 	@$(PY) -m api.channels.telegram --polling
@@ -39,6 +40,7 @@ bench: setup      ## measure search speed and memory; figures printed as JSON
 	@$(PY) -m index bench --json
 	@$(PY) -m api.bench_cases --json
 	@$(PY) -m api.chat.bench --json  # /api/chat p50/p95, 20 users: degraded, and full when a Rasa model exists
+	@$(PY) -m api.ops.scale_bench --json  # 1 vs 2 gateway+Rasa replicas behind nginx, a Rasa killed (needs a model)
 	@scripts/bench_bot_train.sh  # a forced full Rasa training, timed
 
 clean:
@@ -51,8 +53,8 @@ bot-train: bot-lookups  ## train the Rasa model; rasa's fingerprint skips traini
 	@cd bot && $(RASA) train --domain domain --data ../nlu_data --config config.yml --out models --fixed-model-name baihua
 
 bot-lint: setup  ## ruff on the actions (Python 3.10, so outside the app's py311 lint)
-	@.venv/bin/ruff check --target-version py310 bot/actions
-	@.venv/bin/ruff format --check --target-version py310 bot/actions
+	@.venv/bin/ruff check --target-version py310 bot/actions bot/addons
+	@.venv/bin/ruff format --check --target-version py310 bot/actions bot/addons
 
 bot-test: bot-lint bot-train  ## validate data, held-out NLU targets, dialogue stories, action tests against a fake gateway
 	@$(RASA_PY) -c "import pytest" 2>/dev/null || .venv-rasa/bin/pip install -q -r bot/requirements-test.txt
@@ -61,6 +63,9 @@ bot-test: bot-lint bot-train  ## validate data, held-out NLU targets, dialogue s
 	@$(RASA_PY) scripts/check_nlu_targets.py $(BOT_OUT)/nlu/intent_report.json
 	@cd bot && $(RASA) test core --stories ../tests/test_conversations.yml --model models/baihua.tar.gz --out ../$(BOT_OUT)/core --fail-on-prediction-errors --quiet
 	@$(RASA_PY) -m pytest -q tests/bot
+
+scale-test: bot-train index  ## 2 gateways + 2 Rasa behind nginx on PostgreSQL and Redis (apt-installed when missing)
+	@RUN_SCALE_TESTS=1 $(PY) -m pytest -q tests/scale
 
 bot-eval-real: bot-train  ## report ask_howto vs file_complaint on real citizen messages (../shared/eval; skipped when absent)
 	@$(RASA_PY) scripts/eval_real_messages.py --model bot/models/baihua.tar.gz

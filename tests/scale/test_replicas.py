@@ -1,0 +1,76 @@
+"""Two gateway + two Rasa replicas behind nginx, shared PostgreSQL and Redis (api/ops/cluster.py).
+
+`make scale-test` runs these after `make bot-train`; a plain `pytest` skips them (they need the trained model and
+take a few minutes: two Rasa servers load in parallel on 2 cores).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from api.chat.bench import questions
+from api.ops.cluster import Cluster, ClusterUnavailable, cluster
+from api.ops.scale_bench import kill_run
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("RUN_SCALE_TESTS") != "1", reason="multi-replica tests: `make scale-test` (RUN_SCALE_TESTS=1)"
+)
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    tmp = tmp_path_factory.mktemp("cluster")
+    try:
+        with cluster(tmp) as c:
+            yield c
+    except ClusterUnavailable as exc:
+        pytest.skip(f"multi-replica rig unavailable: {exc}")
+
+
+def turn(url: str, sender: str, message: str) -> dict[str, Any]:
+    resp = httpx.post(url + "/api/chat", json={"sender": sender, "message": message}, timeout=30, trust_env=False)
+    assert resp.status_code == 200, resp.text
+    data: dict[str, Any] = resp.json()
+    return data
+
+
+def test_follow_up_on_the_other_replica_keeps_the_context(rig: Cluster) -> None:
+    """ "要带啥" on gateway 2 / Rasa 2 answers about the guide that gateway 1 / Rasa 1 found a turn earlier."""
+    sender = f"alt-{uuid.uuid4().hex[:12]}"
+    since = time.time()
+    first = turn(rig.gateway_urls[0], sender, "社保卡丢了怎么补办")
+    second = turn(rig.gateway_urls[1], sender, "要带啥")
+    info = f"{first['meta']} / {second}\n{rig.log_tails()}"
+    assert not first["meta"].get("degraded") and not second["meta"].get("degraded"), info
+    guide = first["meta"]["route"]["id"]
+    assert guide and first["meta"]["route"]["kind"] == "guide", info
+    assert second["meta"]["route"]["id"] == guide, info
+    # the two turns really ran on different Rasa processes (nginx logged which one answered)
+    hits = rig.rasa_hits(since)
+    assert [upstream for _, upstream, _ in hits] == [u.removeprefix("http://") for u in rig.rasa_urls], hits
+
+
+def test_a_rasa_replica_killed_under_load_fails_no_turn(rig: Cluster) -> None:
+    """10 users through nginx; Rasa 2 gets SIGKILL after 3 s. Degraded turns are allowed; failed ones are not."""
+    report = asyncio.run(
+        kill_run(
+            rig.public_url,
+            users=10,
+            turns=8,
+            qs=questions(),
+            kill=lambda: rig.kill(f"rasa-{rig.replicas}"),
+            kill_after_s=3.0,
+        )
+    )
+    print(f"\nrasa kill under load: {report}")
+    assert rig.procs[f"rasa-{rig.replicas}"].poll() is not None, "the replica was not killed"
+    assert report["failed"] == 0, f"{report}\n{rig.log_tails()}"
+    assert report["after_kill"]["answered_by_rasa"] > 0, f"no turn reached the surviving Rasa: {report}"

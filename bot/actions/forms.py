@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.clients.gateway import GatewayError
 from actions.common import button, channel_of, client, intent_of, mask_phone, normalize_phone, say
+from actions.handoff import hand_over
 from actions.pending import file_case
 
 MIN_DESCRIPTION_CHARS = 5
@@ -58,9 +59,10 @@ def match_category(value: str, items: list[dict[str, str]]) -> dict[str, str] | 
 
 
 def cancelled(tracker: Tracker, allow_deny: bool) -> bool:
-    """算了 / 不投诉了 (intent stop) ends the form at any step; a plain 不 only where it cannot mean no."""
+    """算了 / 不投诉了 (intent stop) ends the form at any step; a plain 不 only where it cannot mean no;
+    转人工 (request_human) too: someone who asks for a person mid-form must get one, not a slot prompt."""
     name, _ = intent_of(tracker)
-    return name == "stop" or (allow_deny and name == "deny")
+    return name in ("stop", "request_human") or (allow_deny and name == "deny")
 
 
 def idempotency_key(sender_id: str, payload: dict[str, Any]) -> str:
@@ -261,6 +263,8 @@ class ActionSubmitComplaint(Action):
             say(dispatcher, tracker, "utter_complaint_failed", kind="complaint")
             return []
         if tracker.get_slot("complaint_confirm") is not True:
+            if intent_of(tracker)[0] == "request_human":  # left the form for a person: hand over, no case
+                return [*clear, *await hand_over(dispatcher, tracker, reason="requested")]
             say(dispatcher, tracker, "utter_complaint_cancelled", kind="complaint")
             return clear
         payload = build_payload(tracker)

@@ -134,6 +134,23 @@ def test_stop_cancels_at_any_step(gateway, make_tracker, run_action):
     assert not [r for r in gateway.state.requests if r[0] == "POST"]
 
 
+def test_asking_for_a_person_mid_form_hands_over_and_files_nothing(gateway, make_tracker, run_action):
+    """转人工 typed at any step is not taken as the answer: the form ends and the handoff starts."""
+    gateway.state.handoff_status = 201
+    for requested in ("complaint_category", "complaint_description", "complaint_phone", "complaint_confirm"):
+        tracker = form_turn(make_tracker, requested, "转人工", "转人工", intent="request_human", slots_now=FILLED)
+        messages, events = run_action(ValidateComplaintForm(), tracker)
+        got = slots(events)
+        assert got["requested_slot"] is None and got["complaint_confirm"] is False, requested
+        assert got["complaint_description"] is None and got["complaint_phone"] is None
+    tracker = make_tracker("转人工", intent="request_human", slots={"complaint_confirm": False})
+    messages, events = run_action(ActionSubmitComplaint(), tracker)
+    assert responses(messages) == ["utter_handoff_done"]
+    assert messages[0]["custom"]["route"]["kind"] == "handoff"
+    assert [r for r in gateway.state.requests if r[0] == "POST" and r[1] == "/api/handoff"]
+    assert not [r for r in gateway.state.requests if r[0] == "POST" and r[1].startswith("/api/cases")]
+
+
 def test_confirmed_complaint_is_filed_once(gateway, make_tracker, run_action):
     messages, events = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))
     assert responses(messages) == ["utter_complaint_filed"]

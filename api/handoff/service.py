@@ -74,8 +74,28 @@ def record_turn(
         degraded=bool(degraded),
     )
     session.add(turn)
+    if route_kind != "handoff":  # the turn that opened a handoff is already the last line of its transcript
+        follow_up(session=session, sender=turn.sender, text=text, at=turn.at)
     session.commit()
     return turn
+
+
+MAX_FOLLOW_UP_CHARS = 2000
+
+
+def follow_up(*, session: Session, sender: str, text: str, at: datetime) -> HandoffMessage | None:
+    """A citizen writing again while a person has their conversation: the agent sees it in the thread,
+    and an answered handoff goes back to `open`, to the top of the queue. Added to the caller's session."""
+    handoff = session.scalars(
+        select(Handoff).where(Handoff.sender == sender, Handoff.status != "closed").order_by(Handoff.id.desc()).limit(1)
+    ).first()
+    if handoff is None or not text.strip():
+        return None
+    msg = HandoffMessage(handoff_id=handoff.id, sender=sender, author="user", text=text[:MAX_FOLLOW_UP_CHARS], at=at)
+    session.add(msg)
+    handoff.status = "open"
+    handoff.updated_at = at
+    return msg
 
 
 def record_turn_best_effort(runtime: Any, **kwargs: Any) -> None:

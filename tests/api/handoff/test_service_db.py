@@ -40,3 +40,33 @@ def test_handoff_inbox_turns_gaps_and_figures(case_db: CaseDB, cat: Catalogue) -
         fig = figures.compute(session=session, cat=cat, config=default_config())
         assert fig.turns == 3 and fig.answered == 1 and fig.per_channel_day["widget"][-1] == 1
         assert fig.top_items[0][1] == 1.0 and fig.reply_due == 0 and fig.on_time_rate is None
+
+
+def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
+    def turn(text: str, kind: str = "none") -> None:
+        service.record_turn(
+            session=session, sender="w-follow", channel="widget", text=text, route_kind=kind,
+            route_id=None, confident=False, degraded=False,
+        )  # fmt: skip
+
+    with case_db.sessions() as session:
+        turn("我要找人工")  # no handoff yet: nothing to append to
+        h = service.create_handoff(
+            session=session, sender="w-follow", channel="widget", reason="转人工",
+            transcript=[service.TranscriptLine("user", "转人工")],
+        )  # fmt: skip
+        turn("转人工", kind="handoff")  # the turn that opened it: already in the transcript
+        service.agent_reply(session=session, handoff=h, text="您好，请讲", agent="agent-1")
+        assert h.status == "answered"
+        turn("我的社保卡在外地办的，能在这里补吗")
+        session.refresh(h)
+        assert [(m.author, m.text) for m in h.messages] == [
+            ("user", "转人工"),
+            ("agent", "您好，请讲"),
+            ("user", "我的社保卡在外地办的，能在这里补吗"),
+        ]
+        assert h.status == "open"  # waiting for the agent again
+        service.close_handoff(session=session, handoff=h, agent="agent-1")
+        turn("谢谢")
+        session.refresh(h)
+        assert len(h.messages) == 3 and h.status == "closed"

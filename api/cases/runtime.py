@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -45,12 +46,60 @@ class LookupLimiter:
         self._failures.setdefault(key, deque()).append(time.monotonic())
 
 
+class RedisLookupLimiter:
+    """LookupLimiter's counts in Redis, so N gateway replicas do not give a guesser N times the tries.
+
+    A fixed window per key (INCR, and EXPIRE on the first failure). Redis unreachable: the in-process
+    limiter takes over (same limits, per replica) and Redis is skipped for a few seconds; never fails a request.
+    """
+
+    def __init__(self, client: Any, max_failures: int, window_s: float, *, prefix: str, retry_after_s: float = 5.0):
+        self.client = client
+        self.max_failures = max_failures
+        self.window_s = max(1, int(window_s))
+        self.prefix = prefix
+        self.retry_after_s = retry_after_s
+        self.fallback = LookupLimiter(max_failures, window_s)
+        self._skip_until = 0.0
+
+    def _redis(self) -> bool:
+        return time.monotonic() >= self._skip_until
+
+    def _down(self, exc: Exception) -> None:
+        self._skip_until = time.monotonic() + self.retry_after_s
+        log.warning("lookup limits: Redis unreachable (%s); per-replica limits meanwhile", exc)
+
+    def blocked(self, key: str) -> bool:
+        import redis
+
+        if self._redis():
+            try:
+                count = self.client.get(self.prefix + key)
+                return count is not None and int(count) >= self.max_failures
+            except redis.RedisError as exc:
+                self._down(exc)
+        return self.fallback.blocked(key)
+
+    def failed(self, key: str) -> None:
+        import redis
+
+        self.fallback.failed(key)  # kept too, so a Redis outage does not reset what this replica saw
+        if self._redis():
+            try:
+                pipe = self.client.pipeline()
+                pipe.incr(self.prefix + key)
+                pipe.expire(self.prefix + key, self.window_s, nx=True)
+                pipe.execute()
+            except redis.RedisError as exc:
+                self._down(exc)
+
+
 @dataclass
 class CasesRuntime:
     db: CaseDB
     config: CaseConfig
     settings: Settings
-    limiter: LookupLimiter = field(default_factory=LookupLimiter)
+    limiter: LookupLimiter | RedisLookupLimiter = field(default_factory=LookupLimiter)
     ready: bool = False  # false until migrations ran; case endpoints answer 503 meanwhile
 
     def worker_config(self) -> WorkerConfig | None:
@@ -105,6 +154,15 @@ async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Case
     """Migrate, then run the background loops; a database that is down gives 503s on cases, never a dead gateway."""
     runtime = build_runtime(settings)
     app.state.cases = runtime
+    redis_client = None
+    if settings.redis_url:  # replicas share the guess counters of case lookups and console logins
+        import redis
+
+        redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
+        runtime.limiter = RedisLookupLimiter(redis_client, 10, 900.0, prefix="lookup:")
+        app.state.console_limiter = RedisLookupLimiter(
+            redis_client, settings.console_login_max_failures, 900.0, prefix="login:"
+        )
     tasks: list[asyncio.Task[None]] = []
     try:
         await asyncio.to_thread(runtime.db.upgrade)
@@ -135,4 +193,6 @@ async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Case
                 await task
         if client is not None:
             client.close()
+        if redis_client is not None:
+            redis_client.close()
         runtime.db.dispose()

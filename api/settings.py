@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     chat_rate_sender_per_min: float = 30.0
     chat_rate_ip_burst: int = 60  # token bucket per client IP
     chat_rate_ip_per_min: float = 240.0
-    redis_url: str | None = None  # redis://host:6379/0: rate-limit buckets shared by gateway replicas (else in process)
+    redis_url: str | None = None  # redis://host:6379/0: rate limits and guess counters shared by replicas
     cors_origins: str = ""  # comma-separated sites allowed to call /api/chat from their pages (the widget)
     frame_ancestors: str = ""  # comma-separated sites allowed to frame our pages; 'self' is always allowed
     # channels (api/channels/): each is off (404) until its token is set

@@ -40,6 +40,7 @@ bench: setup      ## measure search speed and memory; figures printed as JSON
 	@$(PY) -m index bench --json
 	@$(PY) -m api.bench_cases --json
 	@$(PY) -m api.chat.bench --json  # /api/chat p50/p95, 20 users: degraded, and full when a Rasa model exists
+	@$(PY) -m api.bench_reload --json  # a guide edited under load: index rebuilt and swapped, failed requests (0)
 	@$(PY) -m api.ops.scale_bench --json  # 1 vs 2 gateway+Rasa replicas behind nginx, a Rasa killed (needs a model)
 	@scripts/bench_bot_train.sh  # a forced full Rasa training, timed
 

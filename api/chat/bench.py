@@ -156,7 +156,9 @@ def gateway_env(tmp: Path, rasa_url: str, *, breaker: bool = False) -> dict[str,
 
 
 @contextmanager
-def gateway(tmp: Path, rasa_url: str, port: int, *, breaker: bool = False) -> Iterator[str]:
+def gateway(
+    tmp: Path, rasa_url: str, port: int, *, breaker: bool = False, env: dict[str, str] | None = None
+) -> Iterator[str]:
     cmd = [
         str(ROOT / ".venv" / "bin" / "uvicorn"),
         "--factory",
@@ -168,7 +170,8 @@ def gateway(tmp: Path, rasa_url: str, port: int, *, breaker: bool = False) -> It
         "--log-level",
         "warning",
     ]
-    with process(cmd, env=gateway_env(tmp, rasa_url, breaker=breaker), cwd=ROOT, log=tmp / "gateway.log") as proc:
+    full_env = gateway_env(tmp, rasa_url, breaker=breaker) | (env or {})
+    with process(cmd, env=full_env, cwd=ROOT, log=tmp / "gateway.log") as proc:
         base = f"http://127.0.0.1:{port}"
         if not wait_http(base + "/healthz", 300, proc):
             raise RuntimeError(f"the gateway did not start; see {tmp / 'gateway.log'}")

@@ -30,7 +30,7 @@ SECURITY_HEADERS = {
 }
 
 
-def _beijing(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+def beijing(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return at.astimezone(CHINA_TZ).strftime(fmt) if at else ""
 
 
@@ -44,7 +44,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-env.filters["beijing"] = _beijing
+env.filters["beijing"] = beijing
 env.filters["status_name"] = _status_name
 
 

@@ -25,7 +25,7 @@ from api.cases.schemas import MAX_DESCRIPTION, CaseCreate
 from api.cases.states import OVERDUE_CANDIDATES, STATUS_NAMES, TRANSITIONS, IllegalTransition, Status
 from api.cases.workdays import china_today
 from api.console import charts, figures, gaps, security, talk
-from api.console.pages import STATIC_DIR, ConsoleRoute, login_page, render, see_other
+from api.console.pages import STATIC_DIR, ConsoleRoute, beijing, login_page, render, see_other
 from api.console.security import AdminUser, AgentUser, SupervisorUser
 from api.deps import CatalogueDep, StateDep
 from api.handoff import service as handoff_service
@@ -491,6 +491,24 @@ def _handoff(session: Session, handoff_id: int) -> Handoff:
 @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
 def handoff_detail(request: Request, handoff_id: int, user: AgentUser, session: CaseSessionDep) -> Response:
     return render(request, "handoff_detail.html", user=user, h=_handoff(session, handoff_id))
+
+
+WHO = {"user": "市民", "bot": "助手", "agent": "坐席"}
+
+
+@router.get("/handoffs/{handoff_id}/messages")
+def handoff_messages(
+    handoff_id: int, user: AgentUser, session: CaseSessionDep, after: Annotated[int, Query(ge=0)] = 0
+) -> JSONResponse:
+    """New lines of a thread, for the open detail page: citizens keep writing while the agent reads."""
+    handoff = _handoff(session, handoff_id)
+    lines = [
+        {"id": m.id, "author": m.author, "who": WHO.get(m.author, m.author), "agent": m.agent or "",
+         "at": beijing(m.at, "%H:%M"), "text": m.text}
+        for m in handoff.messages
+        if m.id > after
+    ]  # fmt: skip
+    return JSONResponse({"status": handoff.status, "messages": lines[:200]})
 
 
 @router.post("/handoffs/{handoff_id}/reply")

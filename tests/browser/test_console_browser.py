@@ -152,3 +152,45 @@ def test_console_call_to_reply_to_figures(console_server: str, browser: object) 
     assert resp is not None and resp.status == 401
     assert dialogs == [] and errors == []
     page.close()
+
+
+def test_open_handoff_shows_the_citizens_new_messages_live(console_server: str, browser: object) -> None:
+    """An agent reads a handoff while the caller keeps typing in the widget: the line appears without a reload."""
+    import httpx
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    sender = "w-live-browser"
+    created = httpx.post(
+        f"{console_server}/api/handoffs",
+        json={
+            "sender": sender,
+            "channel": "widget",
+            "reason": "转人工",
+            "transcript": [{"from": "user", "text": "转人工"}],
+        },
+        headers={"X-Internal-Token": "browser-test-token"},
+    )
+    hid = created.json()["handoff_id"]
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{console_server}/console/login")
+    page.fill("#username", "wang")
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    expect(page.locator("#q")).to_be_visible()
+    page.goto(f"{console_server}/console/handoffs/{hid}")
+    expect(page.locator("#transcript li")).to_have_count(1)
+
+    said = "我是外地户口，社保卡能在这里补吗<b>？</b>"
+    resp = httpx.post(f"{console_server}/api/chat", json={"sender": sender, "message": said}, timeout=30)
+    assert resp.status_code == 200
+
+    line = page.locator("#transcript li.from-user").last
+    expect(line).to_contain_text(said, timeout=10_000)  # as text: the <b> is not markup
+    expect(page.locator("#transcript li")).to_have_count(2)
+    assert "新消息" in page.title()
+    page.screenshot(path=str(SHOTS / "console-handoff-live.png"), full_page=True)
+    assert errors == []
+    page.close()

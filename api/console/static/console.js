@@ -100,5 +100,43 @@
     setInterval(tick, 30000);
   }
 
-  document.addEventListener("DOMContentLoaded", () => { setupSearch(); setupCountdown(); });
+  // an open handoff: citizens keep writing while the agent reads, so new lines arrive without a reload
+  function setupThread() {
+    const list = $("#transcript[data-handoff]");
+    if (!list) return;
+    const url = `/console/handoffs/${encodeURIComponent(list.dataset.handoff)}/messages`;
+    const title = document.title;
+    let busy = false;
+    const poll = async () => {
+      if (busy || document.hidden) return;
+      busy = true;
+      try {
+        const resp = await fetch(`${url}?after=${encodeURIComponent(list.dataset.after || "0")}`, { credentials: "same-origin" });
+        if (!resp.ok) return;
+        const data = await resp.json();
+        for (const m of data.messages) {
+          if (list.querySelector(`li[data-id="${m.id}"]`)) continue;
+          const li = document.createElement("li");
+          li.className = "from-" + m.author;
+          li.dataset.id = m.id;
+          const who = document.createElement("span"); who.className = "who"; who.textContent = m.who + (m.agent ? " " + m.agent : "");
+          const at = document.createElement("time"); at.textContent = m.at;
+          const p = document.createElement("p"); p.className = "pre"; p.textContent = m.text;
+          li.append(who, " ", at, p);
+          list.appendChild(li);
+          list.dataset.after = String(m.id);
+          if (m.author === "user") document.title = "（新消息）" + title;
+        }
+      } catch (e) {
+        /* the next poll tries again */
+      } finally {
+        busy = false;
+      }
+    };
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) { document.title = title; poll(); } });
+    window.addEventListener("focus", () => { document.title = title; });
+    setInterval(poll, 3000);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { setupSearch(); setupCountdown(); setupThread(); });
 })();

@@ -39,6 +39,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/console/cases/{case}/phone", "agent"),
     ("GET", "/console/handoffs", "agent"),
     ("GET", "/console/handoffs/{handoff}", "agent"),
+    ("GET", "/console/handoffs/{handoff}/messages", "agent"),
     ("POST", "/console/handoffs/{handoff}/reply", "agent"),
     ("POST", "/console/handoffs/{handoff}/close", "agent"),
     ("GET", "/console/gaps", "supervisor"),

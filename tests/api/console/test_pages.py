@@ -153,6 +153,29 @@ def _turn(
         )
 
 
+def test_open_thread_gets_the_citizens_new_lines(as_role: AsRole) -> None:
+    agent, csrf = as_role("agent")
+    hid = agent.post(
+        "/api/handoffs",
+        json={
+            "sender": "w-live-1",
+            "channel": "widget",
+            "reason": "转人工",
+            "transcript": [{"from": "user", "text": "转人工"}],
+        },
+        headers={"X-Internal-Token": "test-internal-token"},
+    ).json()["handoff_id"]
+    page = agent.get(f"/console/handoffs/{hid}").text
+    after = int(page.split('data-after="', 1)[1].split('"', 1)[0])
+    assert agent.get(f"/console/handoffs/{hid}/messages", params={"after": after}).json()["messages"] == []
+    agent.post(f"/console/handoffs/{hid}/reply", data={"csrf_token": csrf, "text": "您好，请讲"})
+    _turn(agent, XSS, sender="w-live-1")  # the citizen writes again, through any channel
+    data = agent.get(f"/console/handoffs/{hid}/messages", params={"after": after}).json()
+    assert [(m["author"], m["text"]) for m in data["messages"]] == [("agent", "您好，请讲"), ("user", XSS)]
+    assert data["status"] == "open" and data["messages"][1]["who"] == "市民"
+    assert agent.get("/console/handoffs/999999/messages").status_code == 404
+
+
 def test_knowledge_gaps_grouped_proposed_and_exported(as_role: AsRole) -> None:
     boss, csrf = as_role("supervisor")
     for t in ("老了领钱的手续", "老了领钱的手续 ", "老了領錢的手續", '=HYPERLINK("x")'):

@@ -46,6 +46,7 @@ env = Environment(
 )
 env.filters["beijing"] = beijing
 env.filters["status_name"] = _status_name
+env.filters["handoff_status"] = lambda v: {"open": "待回复", "answered": "已回复", "closed": "已结束"}.get(v, v)
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:

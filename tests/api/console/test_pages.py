@@ -134,7 +134,7 @@ def test_handoff_queue_transcript_and_reply_reach_the_widget_inbox(as_role: AsRo
     inbox = agent.get("/api/handoffs/inbox/w-inbox-1").json()
     assert [m["text"] for m in inbox] == ["您好，我是坐席小王"] and inbox[0]["from"] == "agent"
     agent.post(f"/console/handoffs/{hid}/close", data={"csrf_token": csrf})
-    assert "closed" in agent.get(f"/console/handoffs/{hid}").text
+    assert 'data-status="closed">已结束' in agent.get(f"/console/handoffs/{hid}").text
 
 
 def _turn(

@@ -48,6 +48,10 @@ class WeChatApi:
         self.token_fetches = 0
 
     async def access_token(self, *, force: bool = False, stale: str | None = None) -> str:
+        """WeChat's stable token (POST /cgi-bin/stable_token): in normal mode every replica asking for it
+        gets the same token until it expires, so replicas never invalidate each other's (as /cgi-bin/token
+        does: each fetch there ends the previous token). A rejected token is asked for again in normal mode;
+        only if WeChat still returns the rejected one is a forced refresh spent (those are rationed per day)."""
         async with self._lock:
             tok = self._token
             fresh = tok is not None and time.monotonic() < tok.expires_at - self.refresh_margin_s
@@ -55,17 +59,28 @@ class WeChatApi:
                 return tok.value
             if tok is not None and force and stale is not None and tok.value != stale:
                 return tok.value  # another task refreshed it already
-            resp = await self.client.get(
-                f"{self.base_url}/cgi-bin/token",
-                params={"grant_type": "client_credential", "appid": self.app_id, "secret": self.app_secret},
-            )
-            resp.raise_for_status()
-            data = resp.json()
-            if "access_token" not in data:
-                raise WeChatApiError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
-            self.token_fetches += 1
-            self._token = _Token(str(data["access_token"]), time.monotonic() + float(data.get("expires_in", 7200)))
-            return self._token.value
+            value = await self._fetch(force_refresh=False)
+            if force and value == stale:
+                value = await self._fetch(force_refresh=True)
+            return value
+
+    async def _fetch(self, *, force_refresh: bool) -> str:
+        resp = await self.client.post(
+            f"{self.base_url}/cgi-bin/stable_token",
+            json={
+                "grant_type": "client_credential",
+                "appid": self.app_id,
+                "secret": self.app_secret,
+                "force_refresh": force_refresh,
+            },
+        )
+        resp.raise_for_status()
+        data = resp.json()
+        if "access_token" not in data:
+            raise WeChatApiError(int(data.get("errcode", -1)), str(data.get("errmsg", "")))
+        self.token_fetches += 1
+        self._token = _Token(str(data["access_token"]), time.monotonic() + float(data.get("expires_in", 7200)))
+        return self._token.value
 
     async def post(self, path: str, payload: dict[str, object]) -> dict[str, object]:
         token = await self.access_token()

@@ -66,13 +66,17 @@ class _Server:
 
 
 class FakeWeChatApi(_Server):
-    """GET /cgi-bin/token and POST /cgi-bin/message/custom/send, with WeChat's errcodes for bad tokens."""
+    """POST /cgi-bin/stable_token and /cgi-bin/message/custom/send, with WeChat's errcodes for bad tokens."""
 
     def __init__(self, apps: dict[str, str]) -> None:
         super().__init__()
         self.apps = apps  # app id -> app secret
         self.valid_tokens: set[str] = set()
         self.token_requests = 0
+        self.issued = 0
+        self.forced = 0
+        self.stable: dict[str, str] = {}  # app id -> its current stable token
+        self.sticky = False  # normal mode keeps returning a token that sending rejects (then only force helps)
         self.sent: list[dict[str, Any]] = []
         self.rejected = 0
 
@@ -80,14 +84,26 @@ class FakeWeChatApi(_Server):
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
     ) -> tuple[int, Any]:
         with self.cond:
-            if method == "GET" and path == "/cgi-bin/token":
-                app_id = (query.get("appid") or [""])[0]
-                if app_id not in self.apps or query.get("secret") != [self.apps[app_id]]:
+            if method == "POST" and path == "/cgi-bin/stable_token":
+                req = json.loads(body or b"{}")
+                app_id = str(req.get("appid", ""))
+                if req.get("grant_type") != "client_credential":
+                    return 200, {"errcode": 40002, "errmsg": "invalid grant_type"}
+                if app_id not in self.apps or req.get("secret") != self.apps[app_id]:
                     return 200, {"errcode": 40013, "errmsg": "invalid appid"}
                 self.token_requests += 1
-                token = f"ACCESS-{self.token_requests}-xyz"
-                self.valid_tokens.add(token)
-                return 200, {"access_token": token, "expires_in": 7200}
+                current = self.stable.get(app_id)
+                # normal mode: the same token to every caller while it is valid; forced: a new one, the old ends
+                stale = current is None or (current not in self.valid_tokens and not self.sticky)
+                if req.get("force_refresh") is True or stale:
+                    if req.get("force_refresh") is True:
+                        self.forced += 1
+                    self.valid_tokens.discard(current or "")
+                    self.issued += 1
+                    current = f"ACCESS-{self.issued}-xyz"
+                    self.stable[app_id] = current
+                    self.valid_tokens.add(current)
+                return 200, {"access_token": current, "expires_in": 7200}
             if method == "POST" and path == "/cgi-bin/message/custom/send":
                 token = (query.get("access_token") or [""])[0]
                 if token not in self.valid_tokens:

@@ -14,6 +14,7 @@ from api.cases import auth
 from api.cases.db import CaseDB
 from api.cases.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
 from api.main import create_app
+from api.ops.services import ServiceUnavailable, ThrowawayRedis
 from api.settings import Settings, get_settings
 
 OPEN311_KEY = "test-open311-key"
@@ -76,6 +77,19 @@ def postgres() -> Iterator[ThrowawayPostgres]:
         yield pg
     finally:
         pg.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[ThrowawayRedis]:
+    """A throwaway redis-server on a loopback port (Debian's package, installed when missing)."""
+    try:
+        server = ThrowawayRedis.start()
+    except ServiceUnavailable as exc:
+        pytest.skip(f"redis-server unavailable (Debian package `redis-server`): {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

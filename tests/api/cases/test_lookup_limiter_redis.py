@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import redis
 from fastapi.testclient import TestClient
 
 from api.cases.runtime import RedisLookupLimiter
 from api.main import create_app
-from api.ops.services import ServiceUnavailable, ThrowawayRedis, free_port
+from api.ops.services import ThrowawayRedis, free_port
 from tests.api.conftest import make_settings
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[ThrowawayRedis]:
-    try:
-        server = ThrowawayRedis.start()
-    except ServiceUnavailable as exc:
-        pytest.skip(f"redis-server unavailable (Debian package `redis-server`): {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def limiter(url: str, max_failures: int = 3) -> RedisLookupLimiter:

@@ -6,27 +6,14 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
 from api.chat.ratelimit import RedisTokenBucketLimiter, TokenBucketLimiter, chat_limiters
-from api.ops.services import ServiceUnavailable, ThrowawayRedis, free_port
+from api.ops.services import ThrowawayRedis, free_port
 from tests.api.conftest import make_settings
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[ThrowawayRedis]:
-    try:
-        server = ThrowawayRedis.start()
-    except ServiceUnavailable as exc:
-        pytest.skip(f"redis-server unavailable (Debian package `redis-server`): {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def client_for(url: str) -> redis.Redis:

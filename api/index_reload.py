@@ -95,7 +95,14 @@ class IndexReloader:
         fingerprint = guides_fingerprint(self.guides_dir)
         if fingerprint == self._guides:
             return
-        self._guides = fingerprint
+        previous, self._guides = self._guides, fingerprint
+        try:
+            await self._rebuild()
+        except Exception:
+            self._guides = previous  # a failed build (disk full, a crash) is tried again at the next poll
+            raise
+
+    async def _rebuild(self) -> None:
         try:
             cat = await asyncio.to_thread(catalogue_mod.load, self.guides_dir)
         except CatalogueError as exc:

@@ -3,11 +3,9 @@ move it to 已答复, see it in the figures, log out. Screenshots go to var/scre
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -16,28 +14,12 @@ from api.cases.db import CaseDB
 from api.main import create_app
 from api.settings import get_settings
 from index.search import Searcher
+from tests.api.chat.conftest import free_port
 from tests.api.conftest import make_settings
+from tests.browser.conftest import SCREENSHOTS as SHOTS
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +30,7 @@ def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher)
     settings = make_settings(tmp_path_factory.mktemp("console-browser"), internal_token="browser-test-token")
     app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -65,19 +47,6 @@ def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (scripts/setup.sh installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def test_console_call_to_reply_to_figures(console_server: str, browser: object) -> None:

@@ -99,6 +99,11 @@ async def answer(
     return rendered
 
 
+def inbound_key(sender: str, msg_id: str, create_time: str) -> str:
+    """One key per push: the MsgId of a message; an event has none, so its sender and CreateTime."""
+    return f"{sender}:{msg_id}" if msg_id.isdigit() else f"{sender}:ev:{create_time[:20]}"
+
+
 async def claim(rt: ChannelsRuntime, *, channel: str, key: str) -> bool:
     return await _db(rt, "claim", lambda s: store.claim(sessions=s, channel=channel, key=key), True)
 

@@ -126,8 +126,7 @@ async def receive(
             return
         await api.send_texts(openid=openid, chunks=chunks)
 
-    msg_id = str(msg.get("MsgId") or "")
-    key = f"{sender}:{msg_id}" if msg_id.isdigit() else f"{sender}:ev:{str(msg.get('CreateTime') or '')[:20]}"
+    key = core.inbound_key(sender, str(msg.get("MsgId") or ""), str(msg.get("CreateTime") or ""))
     await core.reply_once(
         rt,
         channel="miniprogram",

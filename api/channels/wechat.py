@@ -25,7 +25,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/wechat", tags=["channels"])
 
 SUCCESS = "success"  # tells WeChat "received, nothing to say now" (no retry, no error shown to the user)
-UNSUPPORTED_TYPES = frozenset({"image", "voice", "video", "shortvideo", "location", "link", "file", "music"})
 
 
 def get_wechat(rt: Annotated[ChannelsRuntime, Depends(get_channels)]) -> WeChatAccount:
@@ -187,13 +186,10 @@ async def receive(
         else:  # unsubscribe, VIEW, LOCATION, scan …: nothing to say
             log.info("wechat: event %s from %s ignored", event[:32], sender)
             return PlainTextResponse(SUCCESS)
-    elif msg_type in UNSUPPORTED_TYPES:
-        produce = lambda: fixed(say("unsupported"))  # noqa: E731
-    else:
+    else:  # image, voice, video, location, link, file …: say what we can read
         produce = lambda: fixed(say("unsupported"))  # noqa: E731
 
-    msg_id = field_text(root, "MsgId")
-    dedupe_key = f"{sender}:{msg_id}" if msg_id.isdigit() else f"{sender}:ev:{field_text(root, 'CreateTime')[:20]}"
+    dedupe_key = core.inbound_key(sender, field_text(root, "MsgId"), field_text(root, "CreateTime"))
     api = account.api
 
     async def deliver(chunks: list[str]) -> None:

@@ -6,8 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
 from api.cases import routes_citizen, routes_open311, routes_staff
 from api.cases.runtime import cases_lifespan
@@ -23,6 +22,7 @@ from api.routes import chat, guides, health, search
 from api.settings import Settings, get_settings
 from api.state import AppState
 from api.web import pages
+from api.web.body_limit import BodyLimit
 from api.web.security import install_protection
 from index import catalogue as catalogue_mod
 
@@ -55,15 +55,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ):
             yield
 
-    app = FastAPI(title="白话办事助手", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    # the API docs load Swagger's assets from a third-party CDN: development only; ReDoc never
+    dev_docs = settings.app_env != "production"
+    app = FastAPI(
+        title="白话办事助手",
+        lifespan=lifespan,
+        docs_url="/api/docs" if dev_docs else None,
+        openapi_url="/api/openapi.json" if dev_docs else None,
+        redoc_url=None,
+    )
     app.state.settings = settings
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return JSONResponse({"detail": "请求内容太大了"}, status_code=413)
-        return await call_next(request)
 
     app.include_router(health.router)
     app.include_router(search.router)
@@ -79,5 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(pages.router)
     install_protection(app, settings)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # counts bytes received, chunked or not
     install_metrics(app, settings)  # last: its timing middleware is the outermost
     return app

@@ -12,10 +12,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
 DEV_INTERNAL_TOKEN = "dev-only-internal-token"
+MIN_SECRET_CHARS = 32  # `python -c "import secrets; print(secrets.token_urlsafe(32))"` gives 43
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # hide_input_in_errors: a refused setting's value (a secret) never reaches the startup error or a log
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     app_env: Literal["development", "test", "production"] = "development"
     secret_key: str = DEV_SECRET
@@ -70,29 +72,45 @@ class Settings(BaseSettings):
     wechat_retry_wait_s: float = 3.0  # a retried push waits this long for the first request's answer
     wechat_text_max_bytes: int = 1800  # WeChat allows 2048 bytes per text; leave room
     wechat_max_clock_skew_s: int = 300  # replay window on the signed timestamp; 0 switches it off
+    # with an EncodingAESKey set, a POST without encrypt_type=aes is refused; true only while the console still
+    # sends 明文模式 (switching to 安全模式). 兼容模式 sends encrypt_type=aes and needs no setting.
+    wechat_allow_plaintext: bool = False
     miniprogram_token: str = ""
     miniprogram_app_id: str = ""
     miniprogram_app_secret: str = ""
     miniprogram_encoding_aes_key: str = ""
     miniprogram_encoding_aes_key_previous: str = ""
     miniprogram_api_base: str = "https://api.weixin.qq.com"
+    miniprogram_allow_plaintext: bool = False  # as WECHAT_ALLOW_PLAINTEXT
     telegram_bot_token: str = ""
     telegram_secret_token: str = ""  # sent by Telegram as X-Telegram-Bot-Api-Secret-Token (setWebhook secret_token)
     telegram_api_base: str = "https://api.telegram.org"
     chat_gateway_url: str = "http://127.0.0.1:8000"  # where `make telegram` (polling) sends turns
     # observability (api/observability/)
-    metrics_token: str = ""  # set: GET /metrics needs `Authorization: Bearer <token>`; unset: open (cluster scrape)
+    metrics_token: str = ""  # set: GET /metrics needs `Authorization: Bearer <token>`; unset: open, off in production
     log_format: Literal["json", "text"] | None = None  # unset: json in production, text elsewhere
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def refuse_default_secrets(self) -> Settings:
-        if self.app_env == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("SECRET_KEY must be set in production; the development default is refused")
-        if self.app_env == "production" and self.case_webhook_url and self.case_webhook_secret == DEV_SECRET:
-            raise ValueError("CASE_WEBHOOK_SECRET must be set when forwarding is on in production")
-        if self.app_env == "production" and self.internal_token == DEV_INTERNAL_TOKEN:
-            raise ValueError("INTERNAL_TOKEN must be set in production; the development default is refused")
+    def refuse_weak_secrets(self) -> Settings:
+        """Production refuses empty, short and development-default secrets; the message names the setting only."""
+        if self.app_env != "production":
+            return self
+        required = {"SECRET_KEY": self.secret_key, "INTERNAL_TOKEN": self.internal_token}
+        if self.case_webhook_url:
+            required["CASE_WEBHOOK_SECRET"] = self.case_webhook_secret
+        if self.metrics_token:  # optional: unset keeps /metrics off in production (see api/observability)
+            required["METRICS_TOKEN"] = self.metrics_token
+        for i, key in enumerate(k.strip() for k in self.open311_api_keys.split(",") if k.strip()):
+            required[f"OPEN311_API_KEYS[{i}]"] = key
+        for name, value in required.items():
+            if value in (DEV_SECRET, DEV_INTERNAL_TOKEN):
+                raise ValueError(f"{name} must be set in production; the development default is refused")
+            if len(value.strip()) < MIN_SECRET_CHARS:
+                raise ValueError(
+                    f"{name} must have at least {MIN_SECRET_CHARS} characters in production "
+                    '(python -c "import secrets; print(secrets.token_urlsafe(32))")'
+                )
         return self
 
     @model_validator(mode="after")

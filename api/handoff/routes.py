@@ -51,10 +51,12 @@ def require_internal_token(request: Request) -> None:
     """Only the action server on loopback knows the token; the development default works in development only."""
     settings: Settings = request.app.state.settings
     expected = settings.internal_token
-    if settings.app_env != "development" and expected == DEV_INTERNAL_TOKEN:
+    # an empty expected token refuses everything (compare_digest(b"", b"") is True); production settings refuse
+    # short tokens at startup
+    if not expected or (settings.app_env != "development" and expected == DEV_INTERNAL_TOKEN):
         raise HTTPException(status_code=503, detail="INTERNAL_TOKEN is not configured")
     given = request.headers.get("x-internal-token", "")
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(status_code=401, detail="internal token missing or wrong")
 
 

@@ -260,6 +260,7 @@ def install_metrics(app: FastAPI, settings: Settings) -> Metrics:
                 return JSONResponse({"detail": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
-    app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
+    if token or settings.app_env != "production":  # production without METRICS_TOKEN: no /metrics at all (404)
+        app.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
     app.add_middleware(MetricsMiddleware, metrics=metrics, routes=app.router.routes)
     return metrics

@@ -45,7 +45,7 @@ async def chat(request: Request, settings: SettingsDep) -> Any:
         return _error(415, say.text("refusal", "bad_type"))
     try:
         data = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         return _error(400, say.text("refusal", "bad_json"))
     if not isinstance(data, dict) or not isinstance(data.get("message"), str):
         return _error(422, say.text("refusal", "bad_fields"))

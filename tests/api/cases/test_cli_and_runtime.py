@@ -86,13 +86,13 @@ def test_healthz_and_migrations_on_a_fresh_database(tmp_path: Path) -> None:
 
 def test_production_refuses_default_webhook_secret() -> None:
     with pytest.raises(ValidationError):
-        Settings(app_env="production", secret_key="s3cret-for-real", case_webhook_url="https://12345.example/hook")
+        Settings(app_env="production", secret_key="s3cret-for-real-" + "k" * 32, case_webhook_url="https://12345.example/hook")
     Settings(
         app_env="production",
-        secret_key="s3cret-for-real",
+        secret_key="s3cret-for-real-" + "k" * 32,
         case_webhook_url="https://12345.example/hook",
-        case_webhook_secret="another real secret",
-        internal_token="a real internal token",  # refused at its default in production too (api/handoff)
+        case_webhook_secret="another real secret " + "w" * 32,
+        internal_token="a real internal token " + "t" * 32,  # refused at its default in production too (api/handoff)
     )
 
 

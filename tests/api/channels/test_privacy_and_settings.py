@@ -51,8 +51,8 @@ def test_sender_ids_are_stable_and_opaque() -> None:
 
 PRODUCTION: dict[str, Any] = {
     "app_env": "production",
-    "secret_key": "prod-secret",
-    "internal_token": "prod-internal-token",
+    "secret_key": "prod-secret-" + "k" * 32,
+    "internal_token": "prod-internal-token-" + "t" * 32,
 }
 
 

@@ -71,6 +71,15 @@ def test_the_default_token_is_refused_outside_development(tmp_path: Path) -> Non
         assert resp.status_code == 503
 
 
+def test_an_empty_expected_token_refuses_every_request(tmp_path: Path) -> None:
+    """compare_digest(b"", b"") is True: an empty INTERNAL_TOKEN must not let a token-less request in."""
+    for env in ("test", "development"):
+        (tmp_path / env).mkdir()
+        for c in _client(make_settings(tmp_path / env, app_env=env, internal_token="")):
+            assert c.post("/api/handoffs", json=BODY).status_code == 503
+            assert c.post("/api/handoffs", json=BODY, headers={"X-Internal-Token": ""}).status_code == 503
+
+
 def test_production_refuses_to_start_with_the_default_token() -> None:
     with pytest.raises(ValueError, match="INTERNAL_TOKEN"):
         Settings(app_env="production", secret_key="s" * 32)

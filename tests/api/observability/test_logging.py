@@ -115,6 +115,25 @@ def test_access_log_query_strings_are_masked_and_structured(
     assert records[0]["method"] == "GET" and records[0]["path"].startswith("/search?q=")
 
 
+def test_access_log_credentials_in_query_strings_are_masked(
+    handler: logging.StreamHandler[io.StringIO], stream: io.StringIO
+) -> None:
+    access = logging.getLogger("uvicorn.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    paths = ("/open311/v2/requests.json?api_key=PARTNERKEY1", "/x?key=PLAINKEY2&a=1", "/x?token=TOKEN3")
+    try:
+        for path in paths:
+            access.info('%s - "%s %s HTTP/%s" %d', "10.0.0.7:51234", "POST", path, "1.1", 201)
+    finally:
+        access.removeHandler(handler)
+        access.setLevel(logging.NOTSET)
+    out = stream.getvalue()
+    for secret in ("PARTNERKEY1", "PLAINKEY2", "TOKEN3"):
+        assert secret not in out
+    assert lines(stream)[0]["path"] == "/open311/v2/requests.json?api_key=***"
+
+
 def test_configure_logging_is_idempotent_and_routes_uvicorn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = make_settings(tmp_path, log_format="json")
     configure_logging(settings)
@@ -136,7 +155,9 @@ def test_configure_logging_is_idempotent_and_routes_uvicorn(tmp_path: Path, caps
 
 
 def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
-    prod = Settings(app_env="production", secret_key="prod-secret", internal_token="prod-internal-token")
+    prod = Settings(
+        app_env="production", secret_key="prod-secret-" + "k" * 32, internal_token="prod-internal-token-" + "t" * 32
+    )
     assert log_format(prod) == "json"
     assert log_format(make_settings(tmp_path)) == "text"
     assert log_format(make_settings(tmp_path, log_format="json")) == "json"

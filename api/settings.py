@@ -40,11 +40,20 @@ class Settings(BaseSettings):
     case_outbox_max_attempts: int = 12
     case_outbox_backoff_s: float = 2.0
     case_outbox_lease_s: float = 60.0  # a claimed event is resent after this if the worker died mid-send
+    # POST /api/cases token buckets (api/cases/filing.py): per address without the internal token, per phone always
+    case_rate_ip_burst: int = 10
+    case_rate_ip_per_min: float = 0.5
+    case_rate_phone_burst: int = 5
+    case_rate_phone_per_min: float = 0.1
     staff_token_hours: int = 12
     open311_api_keys: str = ""  # comma-separated keys given to partner systems
     # X-Internal-Token of the action server -> gateway calls (POST /api/handoffs); see api/handoff/
     internal_token: str = DEV_INTERNAL_TOKEN
-    console_login_max_failures: int = 5  # then the account is locked for 15 minutes
+    # guess limits (api/cases/guesses.py), counted per client address and per (address, case number / username)
+    console_login_max_failures: int = 5  # wrong passwords per account and address, console and staff API together
+    case_lookup_max_failures: int = 10  # wrong phone_last4 per case number and address
+    guess_client_max_failures: int = 20  # wrong guesses per address over all cases (or all accounts)
+    guess_slowdown_s: float = 1.0  # past a limit: wait this long, doubled with every further miss, up to 15 min
     # chat gateway, widget and pages (api/chat, api/web)
     rasa_url: str = "http://127.0.0.1:5005"  # Rasa's REST channel, loopback only
     ready_requires_rasa: bool = True  # /readyz needs Rasa; false in clusters, where gateways serve search without it

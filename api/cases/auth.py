@@ -69,6 +69,11 @@ def reset_password(*, session: Session, username: str, password: str) -> StaffUs
     return user
 
 
+def login_key(username: str) -> str:
+    """What login guesses are counted against: one account, however its name is typed."""
+    return username.strip().lower()
+
+
 def authenticate(*, session: Session, username: str, password: str) -> StaffUser | None:
     user = session.scalar(select(StaffUser).where(StaffUser.username == username))
     try:

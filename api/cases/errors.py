@@ -15,7 +15,7 @@ FIELD_MESSAGES: dict[str, str] = {
     "description": "请填写您遇到的问题",
     "phone": "请填写正确的手机号（如 13812345678）或座机号码（如 0371-61234567）",
     "category": "请从列表中选择反映类别",
-    "channel": "渠道不对，应为 wechat、widget、telegram、hotline、window 或 open311",
+    "channel": "渠道不对，应为 wechat、miniprogram、telegram、widget 或 web",
     "score": "评分请选 1 到 5 之间的整数",
     "phone_last4": "请填写您手机号的后四位数字",
     "comment": "评价内容请不要超过 500 字",

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from api.cases import service
-from api.cases.deps import CaseConfigDep, CaseSessionDep, RuntimeDep
+from api.cases import filing, service
+from api.cases.deps import CaseConfigDep, CaseSessionDep, GuesserDep, RuntimeDep
 from api.cases.errors import ChineseErrorsRoute, unprocessable
+from api.cases.guesses import Guesser, retry_after
 from api.cases.models import Case
 from api.cases.phone import mask_phone
 from api.cases.schemas import (
-    CaseCreate,
     CaseCreated,
+    CaseIn,
     CasePublic,
     CategoryOut,
     RatingIn,
@@ -22,12 +23,12 @@ from api.cases.schemas import (
     TimelineEntryPublic,
 )
 from api.cases.states import RATEABLE, STATUS_NAMES, IllegalTransition, Status
-from api.deps import CatalogueDep
+from api.chat.content import load_messages
+from api.deps import CatalogueDep, client_ip, require_internal_token
 
 router = APIRouter(prefix="/api/cases", tags=["cases"], route_class=ChineseErrorsRoute)
 
 NOT_FOUND = "没有找到这个案件，请核对案件编号和手机号后四位"
-TOO_MANY = "查询次数太多了，请 15 分钟后再试，或拨打 12345 热线"
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
 PhoneLast4 = Annotated[str, Query(pattern=r"^\d{4}$")]
 
@@ -76,27 +77,54 @@ def categories(config: CaseConfigDep) -> list[CategoryOut]:
 
 @router.post("", status_code=201, response_model=CaseCreated)
 def create(
-    case_in: CaseCreate, session: CaseSessionDep, config: CaseConfigDep, catalogue: CatalogueDep
+    case_in: CaseIn,
+    request: Request,
+    session: CaseSessionDep,
+    runtime: RuntimeDep,
+    config: CaseConfigDep,
+    catalogue: CatalogueDep,
 ) -> CaseCreated | JSONResponse:
+    """The action server files for chat users (with the internal token); anyone else files as "web"."""
+    internal = _from_action_server(request)
+    try:
+        channel = filing.channel_for(case_in.channel, internal=internal)
+    except filing.StaffChannelRefused:
+        return unprocessable("channel", "staff_channel", load_messages().text("cases", "staff_channel"))
     if config.category(case_in.category) is None:
         return unprocessable("category", "unknown_category")
     if case_in.item_id and case_in.item_id not in catalogue.items:
         return unprocessable("item_id", "unknown_item", "没有找到这个办事事项")
     if case_in.window_id and case_in.window_id not in catalogue.windows:
         return unprocessable("window_id", "unknown_window", "没有找到这个窗口")
-    case = service.create_case(session=session, case_in=case_in, config=config)
+    wait = runtime.filings.wait(phone=case_in.phone, ip=None if internal else client_ip(request))
+    if wait:
+        detail = load_messages().text("cases", "too_many_filings")
+        return JSONResponse({"detail": detail}, status_code=429, headers=retry_after(wait))
+    case = service.create_case(session=session, case_in=case_in.filed_as(channel), config=config)
     return _created(case)
 
 
+def _from_action_server(request: Request) -> bool:
+    """A token that is sent must be right: a misconfigured action server is refused, not filed as the public."""
+    if "x-internal-token" not in request.headers:
+        return False
+    require_internal_token(request)
+    return True
+
+
 @router.get("/{case_no}", response_model=CasePublic)
-def track(case_no: CaseNo, phone_last4: PhoneLast4, session: CaseSessionDep, runtime: RuntimeDep) -> CasePublic:
-    case = _citizen_case(case_no, phone_last4, session, runtime)
+def track(
+    case_no: CaseNo, phone_last4: PhoneLast4, session: CaseSessionDep, runtime: RuntimeDep, guesser: GuesserDep
+) -> CasePublic:
+    case = _citizen_case(case_no, phone_last4, session, runtime, guesser)
     return to_public(case, {c.code: c.name for c in runtime.config.categories})
 
 
 @router.post("/{case_no}/rating", response_model=RatingOut)
-def rate(case_no: CaseNo, rating: RatingIn, session: CaseSessionDep, runtime: RuntimeDep) -> RatingOut:
-    case = _citizen_case(case_no, rating.phone_last4, session, runtime)
+def rate(
+    case_no: CaseNo, rating: RatingIn, session: CaseSessionDep, runtime: RuntimeDep, guesser: GuesserDep
+) -> RatingOut:
+    case = _citizen_case(case_no, rating.phone_last4, session, runtime, guesser)
     try:
         service.rate_case(session=session, case=case, score=rating.score, comment=rating.comment, config=runtime.config)
     except IllegalTransition:
@@ -105,12 +133,16 @@ def rate(case_no: CaseNo, rating: RatingIn, session: CaseSessionDep, runtime: Ru
     return RatingOut(case_no=case.case_no, status=status.value, status_name=STATUS_NAMES[status])
 
 
-def _citizen_case(case_no: str, phone_last4: str, session: CaseSessionDep, runtime: RuntimeDep) -> Case:
+def _citizen_case(
+    case_no: str, phone_last4: str, session: CaseSessionDep, runtime: RuntimeDep, guesser: Guesser
+) -> Case:
     key = case_no.strip().upper()
-    if runtime.limiter.blocked(key):
-        raise HTTPException(status_code=429, detail=TOO_MANY)
+    wait = runtime.lookups.attempt(key, guesser)
+    if wait:
+        detail = load_messages().text("cases", "too_many_lookups")
+        raise HTTPException(status_code=429, detail=detail, headers=retry_after(wait))
     case = service.get_case_for_citizen(session=session, case_no=key, phone_last4=phone_last4)
     if case is None:
-        runtime.limiter.failed(key)
         raise HTTPException(status_code=404, detail=NOT_FOUND)
+    runtime.lookups.succeeded(key, guesser)
     return case

@@ -17,15 +17,19 @@ from api.cases.deps import (
     CaseConfigDep,
     CaseSessionDep,
     CurrentStaff,
+    GuesserDep,
     RuntimeDep,
     SupervisorUser,
     bearer_token,
+    staff_csrf,
 )
 from api.cases.errors import ChineseErrorsRoute
+from api.cases.guesses import retry_after
 from api.cases.models import Case, StaffUser
 from api.cases.phone import mask_phone
 from api.cases.schemas import NoteText
 from api.cases.states import STATUS_NAMES, IllegalTransition, Status
+from api.chat.content import load_messages
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=ChineseErrorsRoute)
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
@@ -49,6 +53,7 @@ class StaffOut(BaseModel):
     display_name: str
     role: str
     department: str | None
+    csrf_token: str  # X-CSRF-Token for posts that ride on the cookie (a bearer header needs none)
 
 
 class TimelineEntryStaff(BaseModel):
@@ -180,14 +185,20 @@ def _conflict(exc: IllegalTransition) -> HTTPException:
 
 
 @router.post("/login", response_model=LoginOut)
-def login(body: LoginIn, response: Response, session: CaseSessionDep, runtime: RuntimeDep) -> LoginOut:
-    key = f"login:{body.username.lower()}"
-    if runtime.limiter.blocked(key):
-        raise HTTPException(status_code=429, detail="登录失败次数太多，请 15 分钟后再试")
+def login(
+    body: LoginIn, response: Response, session: CaseSessionDep, runtime: RuntimeDep, guesser: GuesserDep
+) -> LoginOut:
+    key = auth.login_key(body.username)  # the console counts the same guesses (api/console/routes.py)
+    wait = runtime.logins.attempt(key, guesser)
+    if wait:
+        detail = load_messages().text("cases", "too_many_logins")
+        raise HTTPException(status_code=429, detail=detail, headers=retry_after(wait))
     user = auth.authenticate(session=session, username=body.username, password=body.password)
     if user is None:
-        runtime.limiter.failed(key)
         raise HTTPException(status_code=401, detail="用户名或密码不对")
+    runtime.logins.succeeded(key, guesser)
+    if user.must_change_password:  # the one-time password is for the console's password page only
+        raise HTTPException(status_code=403, detail=load_messages().text("cases", "change_password_first"))
     token, expires = auth.issue_token(
         session=session, user=user, ttl=timedelta(hours=runtime.settings.staff_token_hours)
     )
@@ -212,8 +223,14 @@ def logout(request: Request, response: Response, session: CaseSessionDep, _user:
 
 
 @router.get("/me", response_model=StaffOut)
-def me(user: CurrentStaff) -> StaffOut:
-    return StaffOut(username=user.username, display_name=user.display_name, role=user.role, department=user.department)
+def me(request: Request, user: CurrentStaff) -> StaffOut:
+    return StaffOut(
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        department=user.department,
+        csrf_token=staff_csrf(request, bearer_token(request) or ""),
+    )
 
 
 @router.get("/cases", response_model=CaseList)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
 
 from api.cases.config import CaseConfig, load_config
 from api.cases.db import CaseDB
+from api.cases.filing import FilingLimits, build_filing_limits
+from api.cases.guesses import GuessLimiter, build_limiters
 from api.cases.outbox import WorkerConfig, deliver_due
 from api.cases.service import mark_overdue
 from api.settings import Settings
@@ -23,83 +22,14 @@ from api.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class LookupLimiter:
-    """Caps wrong phone_last4 guesses per case number; unknown numbers count the same, so it leaks nothing."""
-
-    def __init__(self, max_failures: int = 10, window_s: float = 900.0) -> None:
-        self.max_failures = max_failures
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def blocked(self, key: str) -> bool:
-        q = self._failures.get(key)
-        if not q:
-            return False
-        cutoff = time.monotonic() - self.window_s
-        while q and q[0] < cutoff:
-            q.popleft()
-        return len(q) >= self.max_failures
-
-    def failed(self, key: str) -> None:
-        if len(self._failures) > 100_000:
-            self._failures.clear()
-        self._failures.setdefault(key, deque()).append(time.monotonic())
-
-
-class RedisLookupLimiter:
-    """LookupLimiter's counts in Redis, so N gateway replicas do not give a guesser N times the tries.
-
-    A fixed window per key (INCR, and EXPIRE on the first failure). Redis unreachable: the in-process
-    limiter takes over (same limits, per replica) and Redis is skipped for a few seconds; never fails a request.
-    """
-
-    def __init__(self, client: Any, max_failures: int, window_s: float, *, prefix: str, retry_after_s: float = 5.0):
-        self.client = client
-        self.max_failures = max_failures
-        self.window_s = max(1, int(window_s))
-        self.prefix = prefix
-        self.retry_after_s = retry_after_s
-        self.fallback = LookupLimiter(max_failures, window_s)
-        self._skip_until = 0.0
-
-    def _redis(self) -> bool:
-        return time.monotonic() >= self._skip_until
-
-    def _down(self, exc: Exception) -> None:
-        self._skip_until = time.monotonic() + self.retry_after_s
-        log.warning("lookup limits: Redis unreachable (%s); per-replica limits meanwhile", exc)
-
-    def blocked(self, key: str) -> bool:
-        import redis
-
-        if self._redis():
-            try:
-                count = self.client.get(self.prefix + key)
-                return count is not None and int(count) >= self.max_failures
-            except redis.RedisError as exc:
-                self._down(exc)
-        return self.fallback.blocked(key)
-
-    def failed(self, key: str) -> None:
-        import redis
-
-        self.fallback.failed(key)  # kept too, so a Redis outage does not reset what this replica saw
-        if self._redis():
-            try:
-                pipe = self.client.pipeline()
-                pipe.incr(self.prefix + key)
-                pipe.expire(self.prefix + key, self.window_s, nx=True)
-                pipe.execute()
-            except redis.RedisError as exc:
-                self._down(exc)
-
-
 @dataclass
 class CasesRuntime:
     db: CaseDB
     config: CaseConfig
     settings: Settings
-    limiter: LookupLimiter | RedisLookupLimiter = field(default_factory=LookupLimiter)
+    lookups: GuessLimiter  # wrong phone_last4 on case numbers
+    logins: GuessLimiter  # wrong passwords, console and staff API together
+    filings: FilingLimits  # POST /api/cases per address and per phone
     ready: bool = False  # false until migrations ran; case endpoints answer 503 meanwhile
 
     def worker_config(self) -> WorkerConfig | None:
@@ -125,7 +55,10 @@ class CasesRuntime:
 
 def build_runtime(settings: Settings) -> CasesRuntime:
     config = load_config(settings.case_categories_file, forwarding_enabled=bool(settings.case_webhook_url))
-    return CasesRuntime(db=CaseDB.connect(settings.database_url), config=config, settings=settings)
+    lookups, logins = build_limiters(settings)
+    db = CaseDB.connect(settings.database_url)
+    filings = build_filing_limits(settings)
+    return CasesRuntime(db=db, config=config, settings=settings, lookups=lookups, logins=logins, filings=filings)
 
 
 async def _every(interval_s: float, name: str, work: Callable[[], object]) -> None:
@@ -155,14 +88,12 @@ async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Case
     runtime = build_runtime(settings)
     app.state.cases = runtime
     redis_client = None
-    if settings.redis_url:  # replicas share the guess counters of case lookups and console logins
+    if settings.redis_url:  # replicas share the guess counters of case lookups and staff logins
         import redis
 
         redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
-        runtime.limiter = RedisLookupLimiter(redis_client, 10, 900.0, prefix="lookup:")
-        app.state.console_limiter = RedisLookupLimiter(
-            redis_client, settings.console_login_max_failures, 900.0, prefix="login:"
-        )
+        runtime.lookups, runtime.logins = build_limiters(settings, redis_client)
+        runtime.filings = build_filing_limits(settings, redis_client)
     tasks: list[asyncio.Task[None]] = []
     try:
         await asyncio.to_thread(runtime.db.upgrade)

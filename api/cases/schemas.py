@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
@@ -11,7 +11,12 @@ from pydantic_core import PydanticCustomError
 from api.cases.phone import normalize_phone
 
 MAX_DESCRIPTION = 2000
-Channel = Literal["wechat", "widget", "telegram", "hotline", "window", "open311"]
+# citizens' channels; "web" is a filing on the public API, where nobody vouches for a channel
+CitizenChannel = Literal["wechat", "miniprogram", "telegram", "widget", "web"]
+StaffChannel = Literal["hotline", "window", "open311"]  # the console and the Open311 routes, in process only
+Channel = Literal[CitizenChannel, StaffChannel]
+PUBLIC_CHANNEL: CitizenChannel = "web"
+STAFF_CHANNELS: frozenset[str] = frozenset(get_args(StaffChannel))
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
@@ -19,13 +24,12 @@ ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5
 NoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 
 
-class CaseCreate(BaseModel):
+class _CaseFields(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
     description: Description
     phone: str = Field(max_length=40)
-    channel: Channel
     idempotency_key: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
     item_id: Slug | None = None
     window_id: Slug | None = None
@@ -40,6 +44,21 @@ class CaseCreate(BaseModel):
         if phone is None:
             raise PydanticCustomError("phone_invalid", "not a mainland mobile or landline number")
         return phone
+
+
+class CaseCreate(_CaseFields):
+    """What `service.create_case` files; the channel is decided by the caller's route, not by the citizen."""
+
+    channel: Channel
+
+
+class CaseIn(_CaseFields):
+    """The body of POST /api/cases: the channel is a claim, honoured only for the action server."""
+
+    channel: Channel | None = None
+
+    def filed_as(self, channel: Channel) -> CaseCreate:
+        return CaseCreate.model_validate({**self.model_dump(), "channel": channel})
 
 
 class CaseCreated(BaseModel):

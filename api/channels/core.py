@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -99,9 +100,16 @@ async def answer(
     return rendered
 
 
-def inbound_key(sender: str, msg_id: str, create_time: str) -> str:
-    """One key per push: the MsgId of a message; an event has none, so its sender and CreateTime."""
-    return f"{sender}:{msg_id}" if msg_id.isdigit() else f"{sender}:ev:{create_time[:20]}"
+def inbound_key(sender: str, msg_id: str, create_time: str, *, event: str = "", event_key: str = "") -> str:
+    """One key per push: the MsgId of a message; an event has none, so its sender, CreateTime, Event and EventKey.
+
+    WeChat documents FromUserName + CreateTime for events, but subscribe and a menu click can share a second.
+    Event and EventKey are hashed: the key column is bounded and EventKey is free text (up to 128 bytes).
+    """
+    if msg_id.isdigit():
+        return f"{sender}:{msg_id}"
+    kind = hashlib.sha256(f"{event}\0{event_key}".encode()).hexdigest()[:16]
+    return f"{sender}:ev:{create_time[:20]}:{kind}"
 
 
 async def claim(rt: ChannelsRuntime, *, channel: str, key: str) -> bool:

@@ -1,23 +1,35 @@
-"""Stable, non-reversible sender ids for channel users, and masking so openids and phones stay out of logs."""
+"""Stable sender ids for channel users, keyed with SECRET_KEY, and masking so openids and phones stay out of logs."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import re
 
 PREFIXES = {"wechat": "wx", "miniprogram": "mp", "telegram": "tg"}
+_NAMESPACES = frozenset(PREFIXES.values())
+SENDER_DIGEST_CHARS = 32  # 128 bits of the HMAC
 
 _PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_SECRETS = re.compile(r"(access_token=|secret=|/bot)[^&\s/\"']+")
+# query-string credentials (WeChat's access_token/secret, Open311's api_key, any key=/token=) and Telegram's /bot<token>
+_SECRETS = re.compile(r"((?<![A-Za-z0-9])(?:access_token|api_key|[a-z_]*secret|key|token)=|/bot)[^&\s/\"']+")
 _OPENID = re.compile(r"(?<![A-Za-z0-9_-])o[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])")  # WeChat openid / unionid
 
 
-def sender_id(channel: str, user: str | int) -> str:
-    """Prefix plus sha256(openid)[:16]: the bot and the case system never see the raw channel identity."""
-    digest = hashlib.sha256(str(user).encode("utf-8")).hexdigest()[:16]
+def sender_id(channel: str, user: str | int, *, key: str) -> str:
+    """Prefix plus HMAC-SHA256(SECRET_KEY, channel:user): the bot and the case system never see the raw channel
+    identity, and nobody who knows an openid or a Telegram id can work out its sender id without the key."""
+    message = f"sender-id|{channel}:{user}".encode()
+    digest = hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()[:SENDER_DIGEST_CHARS]
     return f"{PREFIXES[channel]}:{digest}"
+
+
+def is_channel_sender(sender: str) -> bool:
+    """A sender id in a channel namespace (`wx:` …), which only the signed channel routes may use."""
+    prefix, colon, _ = sender.partition(":")
+    return bool(colon) and prefix.lower() in _NAMESPACES
 
 
 def mask(value: str | int | None) -> str:

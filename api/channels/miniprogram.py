@@ -14,8 +14,8 @@ from api.channels import core
 from api.channels.identity import sender_id
 from api.channels.render import say
 from api.channels.runtime import ChannelsRuntime, WeChatAccount, get_channels
-from api.channels.wechat import SUCCESS, check_signature
-from api.channels.wechat_crypto import WeChatCryptoError, signature_ok
+from api.channels.wechat import SUCCESS, check_mode, check_signature
+from api.channels.wechat_crypto import WeChatCryptoError
 from api.deps import ChatDep
 
 log = logging.getLogger(__name__)
@@ -72,13 +72,13 @@ def open_envelope(
 @router.get("", response_class=PlainTextResponse)
 async def verify(
     account: AccountDep,
+    rt: RuntimeDep,
     signature: Annotated[str, Query()] = "",
     timestamp: Annotated[str, Query()] = "",
     nonce: Annotated[str, Query()] = "",
     echostr: Annotated[str, Query(max_length=256)] = "",
 ) -> str:
-    if not signature_ok((account.token, timestamp, nonce), signature):
-        raise HTTPException(status_code=403, detail="bad signature")
+    check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
     return echostr
 
 
@@ -95,6 +95,7 @@ async def receive(
     msg_signature: Annotated[str | None, Query()] = None,
 ) -> str:
     check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
+    check_mode(account, encrypt_type=encrypt_type)
     body = await core.read_body(request, rt.settings.channel_max_body_bytes)
     msg = open_envelope(
         account, body, encrypt_type=encrypt_type, timestamp=timestamp, nonce=nonce, msg_signature=msg_signature
@@ -103,7 +104,7 @@ async def receive(
     msg_type = str(msg.get("MsgType") or "").lower()
     if not isinstance(openid, str) or not openid or not msg_type:
         raise HTTPException(status_code=400, detail="not a customer-service message")
-    sender = sender_id("miniprogram", openid)
+    sender = sender_id("miniprogram", openid, key=rt.settings.secret_key)
     max_bytes = rt.settings.wechat_text_max_bytes
     content = msg.get("Content")
     text = content.strip() if msg_type == "text" and isinstance(content, str) else ""
@@ -126,7 +127,13 @@ async def receive(
             return
         await api.send_texts(openid=openid, chunks=chunks)
 
-    key = core.inbound_key(sender, str(msg.get("MsgId") or ""), str(msg.get("CreateTime") or ""))
+    key = core.inbound_key(
+        sender,
+        str(msg.get("MsgId") or ""),
+        str(msg.get("CreateTime") or ""),
+        event=str(msg.get("Event") or ""),
+        event_key=str(msg.get("EventKey") or ""),
+    )
     await core.reply_once(
         rt,
         channel="miniprogram",

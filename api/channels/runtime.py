@@ -35,6 +35,7 @@ class WeChatAccount:
     app_id: str
     crypto: WeChatCrypto | None
     api: WeChatApi | None
+    allow_plaintext: bool = False  # with crypto set: accept POSTs without encrypt_type=aes (明文模式 still on)
 
 
 @dataclass
@@ -72,11 +73,23 @@ class ChannelsRuntime:
 
 
 def _account(
-    channel: str, *, token: str, app_id: str, secret: str, keys: list[str], base: str, client: httpx.AsyncClient
+    channel: str,
+    *,
+    token: str,
+    app_id: str,
+    secret: str,
+    keys: list[str],
+    base: str,
+    client: httpx.AsyncClient,
+    allow_plaintext: bool,
 ) -> WeChatAccount:
     crypto = WeChatCrypto(token=token, app_id=app_id, aes_keys=keys) if keys else None
     api = WeChatApi(client=client, base_url=base, app_id=app_id, app_secret=secret) if app_id and secret else None
-    return WeChatAccount(channel=channel, token=token, app_id=app_id, crypto=crypto, api=api)
+    if crypto is not None and allow_plaintext:
+        log.warning("%s: plaintext POSTs are accepted although 安全模式 is configured", channel)
+    return WeChatAccount(
+        channel=channel, token=token, app_id=app_id, crypto=crypto, api=api, allow_plaintext=allow_plaintext
+    )
 
 
 def build_runtime(settings: Settings, client: httpx.AsyncClient, sessions_source: Any = None) -> ChannelsRuntime:
@@ -93,6 +106,7 @@ def build_runtime(settings: Settings, client: httpx.AsyncClient, sessions_source
             keys=[k for k in (getattr(settings, n) for n in key_names) if k],
             base=getattr(settings, f"{name}_api_base"),
             client=client,
+            allow_plaintext=getattr(settings, f"{name}_allow_plaintext"),
         )
         setattr(rt, name, account)
     if settings.telegram_bot_token:

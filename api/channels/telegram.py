@@ -87,7 +87,7 @@ async def handle_update(rt: ChannelsRuntime, chat: ChatService, channel: Telegra
             return
         chat_id, user = query.message.chat.id, query.from_user.id
         text = query.data
-        sender = sender_id("telegram", user)
+        sender = sender_id("telegram", user, key=rt.settings.secret_key)
         if text.startswith(INDEX_PREFIX) and text[1:].isdigit():
             text = text[1:]  # resolved against the stored choices, like a typed "2"
         else:
@@ -96,7 +96,7 @@ async def handle_update(rt: ChannelsRuntime, chat: ChatService, channel: Telegra
         message = update.effective_message
         chat_id = update.effective_chat.id
         user_id = message.from_user.id if message.from_user else chat_id
-        sender = sender_id("telegram", user_id)
+        sender = sender_id("telegram", user_id, key=rt.settings.secret_key)
         if not message.text:
             await bot.send_message(chat_id, say("unsupported"))
             return
@@ -156,14 +156,18 @@ async def webhook(
 
 
 class GatewayChat:
-    """ChatService over the running gateway's POST /api/chat, for the stand-alone polling process."""
+    """ChatService over the running gateway's POST /api/chat, for the stand-alone polling process; the internal
+    token lets it use `tg:` sender ids there, which /api/chat refuses from anyone else."""
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str) -> None:
+    def __init__(self, client: httpx.AsyncClient, base_url: str, internal_token: str) -> None:
         self.client = client
         self.base_url = base_url.rstrip("/")
+        self.internal_token = internal_token
 
     async def turn(self, *, sender: str, message: str, channel: Channel) -> ChatReply:
-        resp = await self.client.post(f"{self.base_url}/api/chat", json={"sender": sender, "message": message})
+        headers = {"X-Internal-Token": self.internal_token, "X-Chat-Channel": channel}
+        body = {"sender": sender, "message": message}
+        resp = await self.client.post(f"{self.base_url}/api/chat", json=body, headers=headers)
         resp.raise_for_status()
         return ChatReply.model_validate(resp.json())
 
@@ -181,7 +185,7 @@ async def poll(settings: Settings, *, stop: asyncio.Event | None = None) -> None
         if rt.telegram is None:
             raise SystemExit("TELEGRAM_BOT_TOKEN is not set")
         tg = rt.telegram
-        chat = GatewayChat(client, settings.chat_gateway_url)
+        chat = GatewayChat(client, settings.chat_gateway_url, settings.internal_token)
         bot = await tg.ready_bot()
         await bot.delete_webhook()
         log.info("telegram polling as @%s; answers from %s", bot.username, settings.chat_gateway_url)

@@ -45,6 +45,12 @@ def check_signature(account: WeChatAccount, rt: ChannelsRuntime, *, signature: s
         raise HTTPException(status_code=403, detail="bad signature")
 
 
+def check_mode(account: WeChatAccount, *, encrypt_type: str | None) -> None:
+    """In 安全模式 only a msg_signature proves the sender holds the AES key; the token alone may have leaked."""
+    if account.crypto is not None and not account.allow_plaintext and (encrypt_type or "").lower() != "aes":
+        raise HTTPException(status_code=403, detail="安全模式 needs encrypt_type=aes")
+
+
 def parse_xml(data: bytes | str) -> Element:
     """defusedxml with every DTD refused: XXE and entity bombs become a 400, never a 500 or a leaked file."""
     try:
@@ -128,8 +134,7 @@ async def verify(
     echostr: Annotated[str, Query(max_length=256)] = "",
 ) -> str:
     """The URL check WeChat runs when the server address is saved in the console."""
-    if not signature_ok((account.token, timestamp, nonce), signature):
-        raise HTTPException(status_code=403, detail="bad signature")
+    check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
     return echostr
 
 
@@ -146,6 +151,7 @@ async def receive(
     msg_signature: Annotated[str | None, Query()] = None,
 ) -> Response:
     check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
+    check_mode(account, encrypt_type=encrypt_type)
     body = await core.read_body(request, rt.settings.channel_max_body_bytes)
     inbound = open_envelope(
         account, body, encrypt_type=encrypt_type, timestamp=timestamp, nonce=nonce, msg_signature=msg_signature
@@ -156,7 +162,7 @@ async def receive(
     msg_type = field_text(root, "MsgType").lower()
     if not openid or not msg_type:
         raise HTTPException(status_code=400, detail="not a WeChat message")
-    sender = sender_id("wechat", openid)
+    sender = sender_id("wechat", openid, key=rt.settings.secret_key)
     settings = rt.settings
     max_bytes = settings.wechat_text_max_bytes
 
@@ -189,7 +195,13 @@ async def receive(
     else:  # image, voice, video, location, link, file …: say what we can read
         produce = lambda: fixed(say("unsupported"))  # noqa: E731
 
-    dedupe_key = core.inbound_key(sender, field_text(root, "MsgId"), field_text(root, "CreateTime"))
+    dedupe_key = core.inbound_key(
+        sender,
+        field_text(root, "MsgId"),
+        field_text(root, "CreateTime"),
+        event=field_text(root, "Event"),
+        event_key=field_text(root, "EventKey"),
+    )
     api = account.api
 
     async def deliver(chunks: list[str]) -> None:

@@ -26,7 +26,8 @@ class RecordingChatService:
     def __getattr__(self, name: str) -> Any:  # rasa_reachable, degraded, … stay reachable
         return getattr(self.inner, name)
 
-    async def turn(self, *, sender: str, message: str, channel: Channel) -> ChatReply:
+    async def turn(self, *, sender: str, message: str, channel: Channel, handoff_key: str | None = None) -> ChatReply:
+        """`handoff_key`: what /api/chat was sent in X-Handoff-Key; a widget's words join its handoff only with it."""
         reply = await self.inner.turn(sender=sender, message=message, channel=channel)
         meta = reply.meta
         if self.metrics is not None:
@@ -44,5 +45,6 @@ class RecordingChatService:
             route_id=meta.route.id,
             confident=confident,
             degraded=meta.degraded,
+            handoff_key=handoff_key,
         )
         return reply

@@ -40,6 +40,8 @@ class ChatMeta(BaseModel):
     confidence: float | None = None
     route: Route = Field(default_factory=Route)
     degraded: bool = False
+    # the inbox key (X-Handoff-Key), only in the /api/chat reply to the turn that opened a handoff
+    handoff_key: str | None = None
 
 
 class ChatReply(BaseModel):

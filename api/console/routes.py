@@ -18,12 +18,14 @@ from sqlalchemy.orm import Session
 from api.cases import auth, service
 from api.cases.auth import Role
 from api.cases.config import CaseConfig
-from api.cases.deps import CaseConfigDep, CaseSessionDep, RuntimeDep
+from api.cases.deps import CaseConfigDep, CaseSessionDep, GuesserDep, RuntimeDep
+from api.cases.guesses import retry_after
 from api.cases.models import Case, StaffUser
 from api.cases.phone import mask_phone
 from api.cases.schemas import MAX_DESCRIPTION, CaseCreate
 from api.cases.states import OVERDUE_CANDIDATES, STATUS_NAMES, TRANSITIONS, IllegalTransition, Status
 from api.cases.workdays import china_today
+from api.chat.content import load_messages
 from api.console import charts, figures, gaps, security, talk
 from api.console.pages import STATIC_DIR, ConsoleRoute, beijing, login_page, render, see_other
 from api.console.security import AdminUser, AgentUser, SupervisorUser
@@ -64,22 +66,24 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, form: FormDep, runtime: RuntimeDep) -> Response:
+def login(request: Request, form: FormDep, runtime: RuntimeDep, guesser: GuesserDep) -> Response:
     cookie = request.cookies.get(security.LOGIN_CSRF_COOKIE, "")
     given = form.get("csrf_token", "")
     if not cookie or not given or not hmac.compare_digest(cookie.encode(), given.encode()):
         return render(request, "error.html", 403, message="页面已过期，请刷新登录页再试", code=403)
     username = form.get("username", "").strip()[:64]
     password = form.get("password", "")[:256]
-    lim = security.limiter(request)
-    key = f"console-login:{username.lower()}"
-    if lim.blocked(key):
-        return login_page(request, 429, error="登录失败次数太多，账号已锁定 15 分钟，请稍后再试或联系管理员")
+    key = auth.login_key(username)  # the staff API counts the same guesses (api/cases/routes_staff.py)
+    wait = runtime.logins.attempt(key, guesser) if username else 0.0
+    if wait:
+        page = login_page(request, 429, error=load_messages().text("cases", "too_many_logins"))
+        page.headers.update(retry_after(wait))
+        return page
     with runtime.db.sessions() as session:
         user = auth.authenticate(session=session, username=username, password=password) if username else None
         if user is None:
-            lim.failed(key)
             return login_page(request, 401, error="用户名或密码不对")
+        runtime.logins.succeeded(key, guesser)
         token, _ = auth.issue_token(session=session, user=user, ttl=timedelta(hours=runtime.settings.staff_token_hours))
         must_change = user.must_change_password
     resp = see_other("/console/password" if must_change else "/console")
@@ -143,11 +147,17 @@ def home(request: Request, user: AgentUser, q: Annotated[str, Query(max_length=2
     return render(request, "search.html", user=user, q=q)
 
 
+def _public_url(request: Request, path: str) -> str:
+    """Links read out or scanned by callers: the configured site, never the request's Host (anyone can send one)."""
+    base: str = request.app.state.settings.public_base_url
+    return base.rstrip("/") + path
+
+
 def _card_json(request: Request, cat: Any, entry_id: str, score: float | None = None) -> dict[str, Any] | None:
     card = talk.card_for(cat, entry_id)
     if card is None:
         return None
-    url = str(request.base_url).rstrip("/") + card.path
+    url = _public_url(request, card.path)
     return {
         "id": card.id,
         "kind": card.kind,
@@ -199,7 +209,7 @@ def qr(
 ) -> Response:
     if cat.kind_of(entry_id) is None:
         raise HTTPException(status_code=404, detail="没有这个办事指南")
-    url = str(request.base_url).rstrip("/") + f"/guides/{entry_id}"
+    url = _public_url(request, f"/guides/{entry_id}")
     return Response(talk.qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -13,7 +13,6 @@ from fastapi import Depends, HTTPException, Request
 from api.cases.auth import Role, user_for_token
 from api.cases.deps import CaseSessionDep
 from api.cases.models import StaffUser
-from api.cases.runtime import LookupLimiter, RedisLookupLimiter
 
 SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
@@ -37,14 +36,6 @@ def csrf_for(request: Request, session_token: str) -> str:
 
 def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
-
-
-def limiter(request: Request) -> LookupLimiter | RedisLookupLimiter:
-    lim: LookupLimiter | RedisLookupLimiter | None = getattr(request.app.state, "console_limiter", None)
-    if lim is None:
-        lim = LookupLimiter(max_failures=request.app.state.settings.console_login_max_failures, window_s=900.0)
-        request.app.state.console_limiter = lim
-    return lim
 
 
 def _current(request: Request, session: CaseSessionDep) -> StaffUser:

@@ -22,6 +22,8 @@ class Handoff(Base):
     reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="open")
     assignee: Mapped[str | None] = mapped_column(String(64))
+    # sha256 of the inbox key the widget got when its chat turn opened the handoff (api/handoff/service.issue_key)
+    key_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     messages: Mapped[list[HandoffMessage]] = relationship(order_by="HandoffMessage.id", back_populates="handoff")

@@ -1,17 +1,16 @@
-"""`POST /api/handoffs` (the action server, with the internal token) and the widget's inbox of agent replies."""
+"""`POST /api/handoffs` (the action server, with the internal token) and the widget's keyed inbox of agent replies."""
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints
 
 from api.cases.deps import CaseSessionDep
+from api.deps import require_internal_token
 from api.handoff import service
-from api.settings import DEV_INTERNAL_TOKEN, Settings
 
 router = APIRouter(prefix="/api", tags=["handoffs"])
 
@@ -47,19 +46,6 @@ class InboxMessage(BaseModel):
     at: datetime
 
 
-def require_internal_token(request: Request) -> None:
-    """Only the action server on loopback knows the token; the development default works in development only."""
-    settings: Settings = request.app.state.settings
-    expected = settings.internal_token
-    # an empty expected token refuses everything (compare_digest(b"", b"") is True); production settings refuse
-    # short tokens at startup
-    if not expected or (settings.app_env != "development" and expected == DEV_INTERNAL_TOKEN):
-        raise HTTPException(status_code=503, detail="INTERNAL_TOKEN is not configured")
-    given = request.headers.get("x-internal-token", "")
-    if not given or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(status_code=401, detail="internal token missing or wrong")
-
-
 INTERNAL = [Depends(require_internal_token)]
 
 
@@ -86,7 +72,11 @@ def create_handoff(body: HandoffIn, session: CaseSessionDep) -> HandoffCreated:
 def inbox(
     sender: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")],
     session: CaseSessionDep,
+    x_handoff_key: Annotated[str, Header(max_length=128)] = "",
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> list[InboxMessage]:
-    rows = service.inbox(session=session, sender=sender, after=after)
+    """The widget's poll, with the key its chat reply carried (meta.handoff_key); 404 for any other key or none."""
+    rows = service.inbox(session=session, sender=sender, key=x_handoff_key, after=after)
+    if rows is None:
+        raise HTTPException(status_code=404)
     return [InboxMessage(id=m.id, text=m.text, at=m.at) for m in rows]

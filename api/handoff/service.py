@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from api.cases.workdays import utcnow
@@ -21,6 +24,10 @@ log = logging.getLogger(__name__)
 Author = Literal["user", "bot", "agent"]
 HANDOFF_STATUSES = ("open", "answered", "closed")
 MAX_TURN_TEXT = 500
+# turns of the public /api/chat, where the caller names its own sender id: only the holder of a handoff's key
+# reads its inbox or writes into its thread. The signed channels (wx:/mp:/tg: ids) need no key.
+KEYED_CHANNELS = frozenset({"widget", "api"})
+KEY_BYTES = 32
 
 # after normalize(): NFKC digits, lower case (log lines keep their case, hence X); the order matters
 # (ID numbers before phones, which are shorter)
@@ -61,6 +68,7 @@ def record_turn(
     confident: bool,
     degraded: bool,
     at: datetime | None = None,
+    handoff_key: str | None = None,
 ) -> ChatTurn:
     """Store one chat turn's outcome (for the figures and the knowledge gaps) and commit."""
     turn = ChatTurn(
@@ -75,7 +83,7 @@ def record_turn(
     )
     session.add(turn)
     if route_kind != "handoff":  # the turn that opened a handoff is already the last line of its transcript
-        follow_up(session=session, sender=turn.sender, text=text, at=turn.at)
+        follow_up(session=session, sender=turn.sender, channel=channel, text=text, at=turn.at, key=handoff_key)
     session.commit()
     return turn
 
@@ -83,7 +91,9 @@ def record_turn(
 MAX_FOLLOW_UP_CHARS = 2000
 
 
-def follow_up(*, session: Session, sender: str, text: str, at: datetime) -> HandoffMessage | None:
+def follow_up(
+    *, session: Session, sender: str, channel: str, text: str, at: datetime, key: str | None = None
+) -> HandoffMessage | None:
     """A citizen writing again while a person has their conversation: the agent sees it in the thread,
     and an answered handoff goes back to `open`, to the top of the queue. Added to the caller's session."""
     handoff = session.scalars(
@@ -91,6 +101,8 @@ def follow_up(*, session: Session, sender: str, text: str, at: datetime) -> Hand
     ).first()
     if handoff is None or not text.strip():
         return None
+    if channel in KEYED_CHANNELS and not holds_key(handoff, key):
+        return None  # knowing a widget's sender id is not enough to write into its thread
     msg = HandoffMessage(handoff_id=handoff.id, sender=sender, author="user", text=text[:MAX_FOLLOW_UP_CHARS], at=at)
     session.add(msg)
     handoff.status = "open"
@@ -107,6 +119,48 @@ def record_turn_best_effort(runtime: Any, **kwargs: Any) -> None:
             record_turn(session=session, **kwargs)
     except Exception:
         log.exception("could not record a chat turn")
+
+
+def key_digest(key: str) -> str:
+    """What is stored of an inbox key: sha256 is enough for 256 random bits, and a database dump reveals no key."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def holds_key(handoff: Handoff, key: str | None) -> bool:
+    if not key or handoff.key_hash is None:
+        return False
+    return hmac.compare_digest(handoff.key_hash, key_digest(key))
+
+
+def _keyed_ids(session: Session, *, sender: str, key: str) -> Sequence[int]:
+    stmt = select(Handoff.id).where(Handoff.sender == sender, Handoff.key_hash == key_digest(key))
+    return session.scalars(stmt).all()
+
+
+def issue_key(*, session: Session, handoff_id: int, sender: str, presented: str | None = None) -> str | None:
+    """The inbox key of a handoff that a /api/chat turn of `sender` just opened, for that turn's reply only: set
+    once (None if it already has one). A widget holding the key of an earlier handoff of its own keeps that key."""
+    keep = presented if presented and _keyed_ids(session, sender=sender, key=presented) else None
+    key = keep or secrets.token_urlsafe(KEY_BYTES)
+    result = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.sender == sender, Handoff.key_hash.is_(None))
+        .values(key_hash=key_digest(key))
+    )
+    session.commit()
+    return key if getattr(result, "rowcount", 0) == 1 else None
+
+
+def issue_key_best_effort(runtime: Any, **kwargs: Any) -> str | None:
+    """issue_key for the chat route: without a database the reply still goes out, only without a key."""
+    try:
+        if runtime is None or not runtime.ready:
+            return None
+        with runtime.db.sessions() as session:
+            return issue_key(session=session, **kwargs)
+    except Exception:
+        log.exception("could not issue a handoff key")
+        return None
 
 
 @dataclass(frozen=True)
@@ -166,11 +220,18 @@ def close_handoff(*, session: Session, handoff: Handoff, agent: str) -> Handoff:
     return handoff
 
 
-def inbox(*, session: Session, sender: str, after: int = 0, limit: int = 50) -> Sequence[HandoffMessage]:
-    """Agent replies to this sender newer than `after` (the last id the widget has shown)."""
+def inbox(
+    *, session: Session, sender: str, key: str | None, after: int = 0, limit: int = 50
+) -> Sequence[HandoffMessage] | None:
+    """Agent replies newer than `after` (the last id the widget has shown) in this sender's handoffs under `key`;
+    None when the key opens none of them."""
+    ids = _keyed_ids(session, sender=sender, key=key) if key else []
+    if not ids:
+        return None
     stmt = (
         select(HandoffMessage)
         .where(HandoffMessage.sender == sender, HandoffMessage.author == "agent", HandoffMessage.id > after)
+        .where(HandoffMessage.handoff_id.in_(ids))
         .order_by(HandoffMessage.id)
         .limit(limit)
     )

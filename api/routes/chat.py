@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from api.channels.identity import PREFIXES, is_channel_sender
+from api.chat.recording import RecordingChatService
 from api.chat.runtime import ChatRuntime
-from api.chat.schemas import Channel, ChatMessage, ChatMeta, ChatReply, ChatRequest, ChatService
-from api.deps import SettingsDep
+from api.chat.schemas import Channel, ChatMessage, ChatMeta, ChatReply, ChatRequest
+from api.deps import SettingsDep, client_ip, internal_caller
+from api.handoff import service as handoffs
 
 router = APIRouter(prefix="/api", tags=["chat"])
 
 CHANNEL_HEADER = "x-chat-channel"
+HANDOFF_KEY_HEADER = "x-handoff-key"
 REQUEST_SCHEMA: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -28,9 +33,12 @@ def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> J
     return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
 
-def client_ip(request: Request) -> str:
-    """The peer address; behind a proxy, run uvicorn with --proxy-headers so this is the citizen's."""
-    return request.client.host if request.client else "unknown"
+def _channel(header: str, internal: bool) -> Channel:
+    if header == "widget":
+        return "widget"
+    if internal and header in PREFIXES:
+        return cast(Channel, header)
+    return "api"
 
 
 @router.post("/chat", response_model=ChatReply, openapi_extra=REQUEST_SCHEMA)
@@ -57,13 +65,27 @@ async def chat(request: Request, settings: SettingsDep) -> Any:
         req = ChatRequest.model_validate({"sender": data.get("sender"), "message": "" if too_long else message})
     except ValidationError:
         return _error(422, say.text("refusal", "bad_fields"))
+    internal = internal_caller(request)  # the Telegram polling process
+    if is_channel_sender(req.sender) and not internal:  # wx:/mp:/tg: ids are the signed channels' users
+        return _error(422, say.text("refusal", "bad_fields"))
     wait = rt.sender_limiter.hit(f"sender:{req.sender}")
     if wait:
         return _error(429, say.text("refusal", "rate_limited"), {"Retry-After": str(int(wait) + 1)})
     if too_long:
         text = say.text("refusal", "too_long", limit=settings.chat_max_chars)
         return ChatReply(messages=[ChatMessage(text=text)], meta=ChatMeta())
-    header = request.headers.get(CHANNEL_HEADER, "api")
-    channel: Channel = "widget" if header == "widget" else "api"
-    chat: ChatService = request.app.state.chat  # records the turn for the console, then answers
-    return await chat.turn(sender=req.sender, message=req.message.strip(), channel=channel)
+    channel = _channel(request.headers.get(CHANNEL_HEADER, "api"), internal)
+    key = request.headers.get(HANDOFF_KEY_HEADER) or None
+    chat: RecordingChatService = request.app.state.chat  # records the turn for the console, then answers
+    reply = await chat.turn(sender=req.sender, message=req.message.strip(), channel=channel, handoff_key=key)
+    route = reply.meta.route
+    if channel in handoffs.KEYED_CHANNELS and route.kind == "handoff" and route.id and route.id.isdigit():
+        # this turn opened a handoff: its key goes to this reply only, and the widget polls the inbox with it
+        reply.meta.handoff_key = await asyncio.to_thread(
+            handoffs.issue_key_best_effort,
+            getattr(request.app.state, "cases", None),
+            handoff_id=int(route.id),
+            sender=req.sender,
+            presented=key,
+        )
+    return reply

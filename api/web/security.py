@@ -57,7 +57,7 @@ def install_protection(app: FastAPI, settings: Settings) -> None:
             CORSMiddleware,
             allow_origins=origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type", "X-Chat-Channel"],
+            allow_headers=["Content-Type", "X-Chat-Channel", "X-Handoff-Key"],  # the widget's headers
             max_age=600,
         )
 

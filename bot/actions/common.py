@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.clients.gateway import GatewayClient
 
 ROUTE_KINDS = {"item": "guide", "bundle": "bundle", "window": "window"}
+# channels the gateway's case API takes from the action server; hotline and window cases are the console's
+CITIZEN_CHANNELS = frozenset({"wechat", "miniprogram", "telegram", "widget"})
 MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 LANDLINE_RE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
 
@@ -80,4 +82,4 @@ def channel_of(tracker: Tracker) -> str:
     """The channel the gateway put into message metadata; the widget when unknown."""
     metadata = tracker.latest_message.get("metadata") or {}
     channel = metadata.get("channel") if isinstance(metadata, dict) else None
-    return channel if channel in {"wechat", "widget", "telegram", "hotline", "window"} else "widget"
+    return channel if channel in CITIZEN_CHANNELS else "widget"

@@ -44,6 +44,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGateway]:
     with FakeGateway() as fake:
         monkeypatch.setenv("GATEWAY_URL", fake.url)
         monkeypatch.setenv("GATEWAY_TIMEOUT", "2")
+        monkeypatch.setenv("INTERNAL_TOKEN", fake.state.internal_token)
         yield fake
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +16,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 import yaml
 
 GUIDES = Path(__file__).resolve().parents[2] / "guides"
+INTERNAL_TOKEN = "bot-test-internal-token"  # the conftest puts it in INTERNAL_TOKEN for the action server
+# as api/cases/schemas.py: the action server may name these; staff channels are refused; the public gets "web"
+CITIZEN_CHANNELS = {"wechat", "miniprogram", "telegram", "widget", "web"}
+STAFF_CHANNELS = {"hotline", "window", "open311"}
 CATEGORIES = [
     {"code": "cannot-get-done", "name": "办不成事"},
     {"code": "service-attitude", "name": "服务态度"},
@@ -23,6 +28,22 @@ CATEGORIES = [
     {"code": "system-fault", "name": "系统故障"},
     {"code": "other", "name": "其他"},
 ]
+
+
+ANSWER_ID = re.compile(r"^[a-z0-9-]{1,64}$")  # as api/routes/answer.py validates id and last
+ANSWER_ASKED = re.compile(r"^[a-z_]{1,16}$")  # asked and last_asked
+NOT_SURE = "这个问题我没找到准确的办事指南，不敢乱说。"
+
+
+def message(
+    type: str = "text",
+    text: str = "",
+    buttons: list[dict[str, str]] | None = None,
+    card: dict[str, Any] | None = None,
+    url: str | None = None,
+) -> dict[str, Any]:
+    """One message of GET /api/answer, every key present as api/chat/schemas.ChatMessage dumps it."""
+    return {"type": type, "text": text, "buttons": buttons or [], "card": card, "url": url}
 
 
 def load_guides() -> dict[str, dict[str, Any]]:
@@ -67,6 +88,9 @@ class FakeState:
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     fail_cases: bool = False
     handoff_status: int = 404
+    internal_token: str = INTERNAL_TOKEN
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    answer_callers: list[bool | None] = field(default_factory=list)  # _internal() of each /api/answer call
 
     def hit(self, gid: str, score: float) -> dict[str, Any]:
         g = self.guides[gid]
@@ -85,6 +109,27 @@ class FakeState:
             "took_ms": 1.0,
             "confident": confident,
             "hits": [self.hit(g, s) for g, s in hits],
+        }
+
+    def set_answer(
+        self,
+        q_or_id: str,
+        decision: str,
+        route: tuple[str, str | None] = ("none", None),
+        messages: list[dict[str, Any]] | None = None,
+        asked: str | None = None,
+        choices: list[str] | None = None,
+        confidence: float | None = None,
+    ) -> None:
+        """The canned GET /api/answer reply to `q` or `id` equal to q_or_id; messages are filled to the real shape."""
+        kind, rid = route
+        self.answers[q_or_id] = {
+            "decision": decision,
+            "asked": asked,
+            "route": {"kind": kind, "id": rid},
+            "confidence": confidence,
+            "choices": choices or [],
+            "messages": [message(**m) for m in messages or []],
         }
 
 
@@ -115,6 +160,8 @@ class Handler(BaseHTTPRequestHandler):
             q = query.get("q", [""])[0]
             default = {"query": q, "took_ms": 1.0, "confident": False, "hits": []}
             return self._send(200, self.state.searches.get(q, default))
+        if path == "/api/answer":
+            return self._answer(query)
         if path.startswith("/api/guides/"):
             entry = self.state.guides.get(path.rsplit("/", 1)[1])
             return self._send(200, entry) if entry else self._send(404, {"detail": "not found"})
@@ -130,10 +177,39 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, public)
         return self._send(404, {"detail": "no route"})
 
+    def _answer(self, query: dict[str, list[str]]) -> None:
+        """GET /api/answer: the real validation (422), a canned answer, else an abstention."""
+        self.state.answer_callers.append(self._internal())
+        params = {k: v[0] for k, v in query.items()}
+        q, entry = params.get("q", ""), params.get("id")
+        ids_ok = all(ANSWER_ID.match(params[k]) for k in ("id", "last") if k in params)
+        asked_ok = all(ANSWER_ASKED.match(params[k]) for k in ("asked", "last_asked") if k in params)
+        if len(q) > 2000 or not ids_ok or not asked_ok or not (q.strip() or entry):
+            return self._send(422, {"detail": "invalid"})
+        abstain = {
+            "decision": "abstain",
+            "asked": None,
+            "route": {"kind": "none", "id": None},
+            "confidence": None,
+            "choices": [],
+            "messages": [message(text=NOT_SURE)],
+        }
+        return self._send(200, self.state.answers.get(entry or q, abstain))
+
+    def _internal(self) -> bool | None:
+        """True with the right X-Internal-Token, False without one, None with a wrong one (the gateway: 401)."""
+        given = self.headers.get("X-Internal-Token")
+        if given is None:
+            return False
+        return True if given == self.state.internal_token else None
+
     def do_POST(self) -> None:
         path = unquote(urlparse(self.path).path)
         body = self._body()
         self.state.requests.append(("POST", path, body))
+        internal = self._internal()
+        if internal is None or (path == "/api/handoff" and not internal):
+            return self._send(401, {"detail": "internal token missing or wrong"})
         if path == "/api/handoff":
             if self.state.handoff_status >= 400:
                 return self._send(self.state.handoff_status, {"detail": "no"})
@@ -141,6 +217,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.state.fail_cases and path.startswith("/api/cases"):
             return self._send(503, {"detail": "down"})
         if path == "/api/cases":
+            claimed = body.get("channel")
+            if claimed in STAFF_CHANNELS or (claimed is not None and claimed not in CITIZEN_CHANNELS):
+                return self._send(422, {"detail": [{"loc": ["body", "channel"], "field": "channel"}]})
+            channel = (claimed or "web") if internal else "web"
             key = body.get("idempotency_key")
             if key and key in self.state.by_key:
                 case = self.state.cases[self.state.by_key[key]]
@@ -152,6 +232,7 @@ class Handler(BaseHTTPRequestHandler):
                 "status_name": "受理",
                 "deadline": "2026-12-05",
                 "phone": body["phone"],
+                "channel": channel,
                 "timeline": [{"at": "2026-11-28T10:00:00", "actor": "system", "note": "已受理"}],
                 "ratings": [],
                 "body": body,

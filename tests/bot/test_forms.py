@@ -167,6 +167,33 @@ def test_confirmed_complaint_is_filed_once(gateway, make_tracker, run_action):
     assert messages[0]["case_no"] == case_no and len(gateway.state.cases) == 1
 
 
+def test_the_case_is_filed_with_the_citizens_channel_never_a_staff_one(gateway, make_tracker, run_action):
+    said_to_filed = {
+        "wechat": "wechat",
+        "miniprogram": "miniprogram",
+        "telegram": "telegram",
+        "widget": "widget",
+        "hotline": "widget",  # a staff channel is the console's, whatever the metadata says
+        "window": "widget",
+        "api": "widget",
+    }
+    for said, filed in said_to_filed.items():
+        tracker = make_tracker(
+            "确认", intent="affirm", slots={**FILLED, "complaint_description": f"{said} 上反映的问题"}
+        )
+        tracker.latest_message["metadata"] = {"channel": said}
+        messages, _ = run_action(ActionSubmitComplaint(), tracker)
+        assert responses(messages) == ["utter_complaint_filed"], said
+        assert gateway.state.cases[messages[0]["case_no"]]["channel"] == filed, said
+
+
+def test_without_the_internal_token_the_complaint_waits_for_a_retry(gateway, make_tracker, run_action, monkeypatch):
+    monkeypatch.setenv("INTERNAL_TOKEN", "not-the-gateways-token")
+    messages, events = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))
+    assert responses(messages) == ["utter_complaint_failed"] and slots(events)["complaint_pending"]
+    assert not gateway.state.cases
+
+
 def test_api_failure_keeps_data_never_claims_success_and_retries(gateway, make_tracker, run_action):
     gateway.state.fail_cases = True
     messages, events = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))

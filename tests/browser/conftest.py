@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+INTERNAL_TOKEN = "browser-test-internal-token"
 
 
 @dataclass
@@ -43,9 +44,13 @@ def live(tmp_path_factory: pytest.TempPathFactory, chat_searcher: Any) -> Iterat
     from api.settings import get_settings
     from tests.api.conftest import make_settings
 
-    rasa = FakeRasa().start()
+    rasa = FakeRasa(internal_token=INTERNAL_TOKEN).start()  # its 转人工 opens a handoff, as the action server does
     settings = make_settings(
-        tmp_path_factory.mktemp("browser"), rasa_url=rasa.url, chat_budget_s=1.0, chat_breaker_failures=0
+        tmp_path_factory.mktemp("browser"),
+        rasa_url=rasa.url,
+        chat_budget_s=1.0,
+        chat_breaker_failures=0,
+        internal_token=INTERNAL_TOKEN,
     )
     app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings

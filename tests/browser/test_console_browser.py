@@ -15,6 +15,7 @@ from api.main import create_app
 from api.settings import get_settings
 from index.search import Searcher
 from tests.api.chat.conftest import free_port
+from tests.api.chat.fake_rasa import FakeRasa
 from tests.api.conftest import make_settings
 from tests.browser.conftest import SCREENSHOTS as SHOTS
 
@@ -27,7 +28,10 @@ def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher)
     """The gateway on a loopback port (uvicorn in a thread) with the session's search index."""
     import uvicorn
 
-    settings = make_settings(tmp_path_factory.mktemp("console-browser"), internal_token="browser-test-token")
+    rasa = FakeRasa(internal_token="browser-test-token").start()  # 转人工 opens a handoff, as the action server does
+    settings = make_settings(
+        tmp_path_factory.mktemp("console-browser"), internal_token="browser-test-token", rasa_url=rasa.url
+    )
     app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     port = free_port()
@@ -42,11 +46,13 @@ def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher)
     db: CaseDB = app.state.cases.db
     with db.sessions() as session:
         auth.create_user(session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王坐席")
+    rasa.gateway_url = f"http://127.0.0.1:{port}"
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        rasa.stop()
 
 
 def test_console_call_to_reply_to_figures(console_server: str, browser: object) -> None:
@@ -130,17 +136,12 @@ def test_open_handoff_shows_the_citizens_new_messages_live(console_server: str, 
 
     assert isinstance(browser, Browser)
     sender = "w-live-browser"
-    created = httpx.post(
-        f"{console_server}/api/handoffs",
-        json={
-            "sender": sender,
-            "channel": "widget",
-            "reason": "转人工",
-            "transcript": [{"from": "user", "text": "转人工"}],
-        },
-        headers={"X-Internal-Token": "browser-test-token"},
-    )
-    hid = created.json()["handoff_id"]
+    widget = {"X-Chat-Channel": "widget"}
+    opened = httpx.post(
+        f"{console_server}/api/chat", json={"sender": sender, "message": "/request_human"}, headers=widget, timeout=30
+    ).json()["meta"]
+    hid, key = opened["route"]["id"], opened["handoff_key"]
+    assert opened["route"]["kind"] == "handoff" and key
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -153,7 +154,10 @@ def test_open_handoff_shows_the_citizens_new_messages_live(console_server: str, 
     expect(page.locator("#transcript li")).to_have_count(1)
 
     said = "我是外地户口，社保卡能在这里补吗<b>？</b>"
-    resp = httpx.post(f"{console_server}/api/chat", json={"sender": sender, "message": said}, timeout=30)
+    body = {"sender": sender, "message": "没有钥匙的人冒名插话"}
+    assert httpx.post(f"{console_server}/api/chat", json=body, headers=widget, timeout=30).status_code == 200
+    body = {"sender": sender, "message": said}
+    resp = httpx.post(f"{console_server}/api/chat", json=body, headers={**widget, "X-Handoff-Key": key}, timeout=30)
     assert resp.status_code == 200
 
     line = page.locator("#transcript li.from-user").last

@@ -83,21 +83,33 @@ def test_file_a_complaint_to_a_case_number(page: Any, live: Live) -> None:
 
 
 def test_handoff_then_the_agent_reply_arrives_in_the_widget(page: Any, live: Live) -> None:
+    from sqlalchemy import select
+
     from api.handoff import service as handoffs
+    from api.handoff.models import Handoff
 
     open_widget(page, live)
+    sender = sender_of(page)
+    assert re.fullmatch(r"w-[0-9a-f]{32}", sender)  # 128 random bits: nobody guesses another browser's id
     page.locator("#baihua-widget .bw-human").click()  # always reachable, next to the input
     page.locator(".bw-bot", has_text="转人工").wait_for()
-    sender = sender_of(page)
-    with live.app.state.cases.db.sessions() as session:
-        h = handoffs.create_handoff(
-            session=session, sender=sender, channel="widget", reason="request_human", transcript=[]
-        )
+    with live.app.state.cases.db.sessions() as session:  # opened by the fake action server, keyed by the gateway
+        h = session.scalars(select(Handoff).where(Handoff.sender == sender)).one()
+        assert h.key_hash
         handoffs.agent_reply(
             session=session, handoff=h, text="您好，我是窗口的小李，您的社保卡可以这样补……", agent="li"
         )
+        hid = h.id
     page.locator(".bw-agent", has_text="我是窗口的小李").wait_for(timeout=15_000)  # the widget polls the inbox
     shot(page, "widget-handoff")
+    ask(page, "我是外地户口，也能补吗")  # the widget sends the key along: the words reach the agent's thread
+    page.locator(".bw-user", has_text="我是外地户口").wait_for()
+    page.locator(".bw-bot", has_text="我听到了").wait_for()
+    with live.app.state.cases.db.sessions() as session:
+        thread = session.get(Handoff, hid)
+        assert thread is not None and thread.messages[-1].text == "我是外地户口，也能补吗"
+    status = page.evaluate(f"fetch('/api/handoffs/inbox/{sender}').then(r => r.status)")
+    assert status == 404  # the inbox without the key: only the widget holding it reads the agent's replies
 
 
 def test_degraded_answer_when_rasa_fails(page: Any, live: Live) -> None:

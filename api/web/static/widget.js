@@ -26,13 +26,16 @@
   function save(name, value) {
     try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* private mode: keep going */ }
   }
+  // The sender id is the conversation at Rasa: 128 random bits, so nobody can guess another browser's.
+  // (getRandomValues, not randomUUID: that one needs a secure context and embedding sites may be plain http.)
   function newSender() {
-    var bytes = new Uint8Array(12);
+    var bytes = new Uint8Array(16);
     (window.crypto || window.msCrypto).getRandomValues(bytes);
     return "w-" + Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
   var sender = load("sender", null);
-  if (typeof sender !== "string" || !/^[A-Za-z0-9_.:@-]{1,128}$/.test(sender)) { sender = newSender(); save("sender", sender); }
+  // 24 hex digits: ids of earlier versions (96 random bits), kept so their conversations go on
+  if (typeof sender !== "string" || !/^w-[0-9a-f]{24,64}$/.test(sender)) { sender = newSender(); save("sender", sender); }
   var transcript = load("transcript", []);
   if (!Array.isArray(transcript)) { transcript = []; }
   var handoff = load("handoff", null);
@@ -184,9 +187,11 @@
     record({ from: "user", text: shownAs || text });
     var waiting = el("p", { "class": "bw-note", role: "status" }, S.thinking);
     log.appendChild(waiting);
+    var headers = { "Content-Type": "application/json", "X-Chat-Channel": "widget" };
+    if (handoff && handoff.key) { headers["X-Handoff-Key"] = handoff.key; }  // so our words reach the agent
     fetch(API + "/api/chat", {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Chat-Channel": "widget" },
+      headers: headers,
       body: JSON.stringify({ sender: sender, message: text })
     }).then(function (resp) {
       return resp.json().then(function (body) { return { ok: resp.ok, body: body }; }, function () { return { ok: false, body: null }; });
@@ -200,7 +205,9 @@
       r.body.messages.forEach(function (m) { record({ from: "bot", m: m }); });
       var meta = r.body.meta || {};
       if (meta.degraded) { record({ from: "note", text: S.degraded_note }); }
-      if (meta.route && meta.route.kind === "handoff") { startHandoffPoll(); }
+      if (meta.route && meta.route.kind === "handoff" && typeof meta.handoff_key === "string" && meta.handoff_key) {
+        startHandoffPoll(meta.handoff_key);
+      }
     }).catch(function () {
       waiting.remove();
       record({ from: "bot", m: { type: "text", text: S.error } });
@@ -212,24 +219,30 @@
   }
 
   // Handoff hook: while a person is talking to an agent, poll the gateway's inbox for the agent's replies.
-  // GET /api/handoffs/inbox/{sender}?after=ID -> [{"id","text","from":"agent","at"}]; a 404 means no handoff
-  // endpoint on this gateway, so polling stops quietly.
+  // GET /api/handoffs/inbox/{sender}?after=ID with X-Handoff-Key (the key in the chat reply of the turn that
+  // opened the handoff) -> [{"id","text","from":"agent","at"}]; a 404 means no handoff for that key (or no
+  // inbox on this gateway), so polling stops quietly.
   var pollTimer = null;
-  function startHandoffPoll() {
-    handoff = { open: true, after: (handoff && handoff.after) || "", since: (handoff && handoff.since) || Date.now() };
+  function startHandoffPoll(key) {
+    var h = handoff || {};
+    handoff = { open: true, key: key || h.key, after: h.after || "", since: key ? Date.now() : (h.since || Date.now()) };
+    if (!handoff.key) { stopHandoffPoll(true); return; }  // stored by a version before keys: nothing to poll
     save("handoff", handoff);
     if (!pollTimer) { pollTimer = setInterval(pollHandoff, HANDOFF_POLL_MS); }
   }
-  function stopHandoffPoll() {
+  // forget: the gateway knows no handoff for the key; otherwise (idle) keep the key, so later words still
+  // reach the agent's thread
+  function stopHandoffPoll(forget) {
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
-    handoff = null;
-    save("handoff", null);
+    if (forget || !handoff) { handoff = null; } else { handoff.open = false; }
+    save("handoff", handoff);
   }
   function pollHandoff() {
-    if (!handoff || Date.now() - (handoff.since || 0) > HANDOFF_IDLE_MS) { stopHandoffPoll(); return; }
-    var url = API + "/api/handoffs/inbox/" + encodeURIComponent(sender) + (handoff && handoff.after ? "?after=" + encodeURIComponent(handoff.after) : "");
-    fetch(url).then(function (resp) {
-      if (resp.status === 404 || resp.status === 410) { stopHandoffPoll(); return null; }
+    if (!handoff || !handoff.key) { stopHandoffPoll(true); return; }
+    if (Date.now() - (handoff.since || 0) > HANDOFF_IDLE_MS) { stopHandoffPoll(false); return; }
+    var url = API + "/api/handoffs/inbox/" + encodeURIComponent(sender) + (handoff.after ? "?after=" + encodeURIComponent(handoff.after) : "");
+    fetch(url, { headers: { "X-Handoff-Key": handoff.key } }).then(function (resp) {
+      if (resp.status === 404 || resp.status === 410) { stopHandoffPoll(true); return null; }
       return resp.ok ? resp.json() : null;
     }).then(function (items) {
       if (!Array.isArray(items)) { return; }

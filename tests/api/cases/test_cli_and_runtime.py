@@ -86,7 +86,11 @@ def test_healthz_and_migrations_on_a_fresh_database(tmp_path: Path) -> None:
 
 def test_production_refuses_default_webhook_secret() -> None:
     with pytest.raises(ValidationError):
-        Settings(app_env="production", secret_key="s3cret-for-real-" + "k" * 32, case_webhook_url="https://12345.example/hook")
+        Settings(
+            app_env="production",
+            secret_key="s3cret-for-real-" + "k" * 32,
+            case_webhook_url="https://12345.example/hook",
+        )
     Settings(
         app_env="production",
         secret_key="s3cret-for-real-" + "k" * 32,

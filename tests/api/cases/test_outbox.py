@@ -16,7 +16,7 @@ from api.cases.models import Outbox
 from api.cases.outbox import WorkerConfig, deliver_due, pending_count, sign, verify
 from api.main import create_app
 from api.settings import get_settings
-from tests.api.cases.test_routes_citizen import file_case
+from tests.api.cases.test_routes_citizen import NO_FILING_LIMITS, file_case
 from tests.api.conftest import make_settings
 from tests.api.fake_receiver import FakeReceiver
 
@@ -52,7 +52,7 @@ def receiver() -> Any:
 
 
 def _client(tmp_path: Path, url: str) -> Any:
-    settings = make_settings(tmp_path, case_webhook_url=url, case_webhook_secret=SECRET)
+    settings = make_settings(tmp_path, case_webhook_url=url, case_webhook_secret=SECRET, **NO_FILING_LIMITS)
     app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     return TestClient(app)

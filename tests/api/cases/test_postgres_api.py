@@ -12,13 +12,13 @@ from api.cases import auth
 from api.cases.pg_throwaway import ThrowawayPostgres
 from api.main import create_app
 from api.settings import get_settings
-from tests.api.cases.test_routes_citizen import GOOD, file_case
+from tests.api.cases.test_routes_citizen import GOOD, NO_FILING_LIMITS, file_case
 from tests.api.conftest import PASSWORD, make_settings
 
 
 def test_flow_on_postgres(tmp_path: Path, postgres: ThrowawayPostgres) -> None:
     url = postgres.create_database(f"api_{uuid.uuid4().hex[:10]}")
-    settings = make_settings(tmp_path, database_url=url)
+    settings = make_settings(tmp_path, database_url=url, **NO_FILING_LIMITS)
     app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app) as client:

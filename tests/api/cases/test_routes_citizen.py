@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.cases.states import Status
+from api.main import create_app
+from tests.api.conftest import make_settings
 
 GOOD: dict[str, Any] = {
     "category": "cannot-get-done",
@@ -67,6 +71,70 @@ def test_guessing_last4_is_throttled(client: TestClient) -> None:
     no = file_case(client)["case_no"]
     codes = [client.get(f"/api/cases/{no}", params={"phone_last4": f"{i:04d}"}).status_code for i in range(12)]
     assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
+
+
+def from_address(client: TestClient, host: str) -> TestClient:
+    """The same app seen from another peer address (what uvicorn's --proxy-headers puts in request.client)."""
+    return TestClient(client.app, client=(host, 50000))
+
+
+def test_one_client_guessing_across_case_numbers_is_slowed_down(client: TestClient) -> None:
+    limit = client.app.state.settings.guess_client_max_failures  # type: ignore[attr-defined]
+    codes = []
+    for n in range(1, limit + 3):  # one guess on each of many sequential numbers
+        resp = client.get(f"/api/cases/YS20000101-{n:06d}", params={"phone_last4": "0000"})
+        codes.append(resp.status_code)
+    assert codes[:limit] == [404] * limit and codes[limit:] == [429, 429]
+    assert int(resp.headers["retry-after"]) >= 1
+    other = from_address(client, "198.51.100.7")  # a citizen elsewhere is not slowed by it
+    assert other.get("/api/cases/YS20000101-000001", params={"phone_last4": "0000"}).status_code == 404
+
+
+def test_owner_gets_the_case_while_someone_else_guesses_on_it(client: TestClient) -> None:
+    no = file_case(client)["case_no"]
+    attacker = from_address(client, "203.0.113.9")
+    codes = [attacker.get(f"/api/cases/{no}", params={"phone_last4": f"{i:04d}"}).status_code for i in range(12)]
+    assert codes[-2:] == [429, 429]
+    owner = from_address(client, "198.51.100.7")
+    assert owner.get(f"/api/cases/{no}", params={"phone_last4": "5678"}).status_code == 200
+    rate = {"phone_last4": "5678", "score": 5, "comment": "好"}
+    assert owner.post(f"/api/cases/{no}/rating", json=rate).status_code == 409  # reached the case: not answered yet
+    assert attacker.get(f"/api/cases/{no}", params={"phone_last4": "5678"}).status_code == 429  # still waiting
+
+
+def test_a_slowed_client_gets_its_turn_after_retry_after(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, guess_slowdown_s=0.2)
+    with TestClient(create_app(settings)) as client:
+        no = file_case(client)["case_no"]
+        for i in range(10):
+            client.get(f"/api/cases/{no}", params={"phone_last4": f"{i:04d}"})
+        slowed = client.get(f"/api/cases/{no}", params={"phone_last4": "5678"})
+        assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+        time.sleep(0.3)
+        assert client.get(f"/api/cases/{no}", params={"phone_last4": "5678"}).status_code == 200  # a wait, not a ban
+
+
+def test_the_action_server_speaks_for_many_citizens(tmp_path: Path) -> None:
+    """Its address is every chat user's: their typos add up per case, not into one count that slows them all."""
+    token = "test-internal-token-0123456789"
+    with TestClient(create_app(make_settings(tmp_path, internal_token=token))) as client:
+        bot = {"X-Internal-Token": token}
+        for n in range(1, 41):
+            resp = client.get(f"/api/cases/YS20000101-{n:06d}", params={"phone_last4": "0000"}, headers=bot)
+            assert resp.status_code == 404
+        no = file_case(client)["case_no"]
+        assert client.get(f"/api/cases/{no}", params={"phone_last4": "5678"}, headers=bot).status_code == 200
+        codes = [
+            client.get(f"/api/cases/{no}", params={"phone_last4": f"{i:04d}"}, headers=bot).status_code
+            for i in range(12)
+        ]
+        assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]  # guessing one case through the bot is capped
+        fake = {"X-Internal-Token": "not-the-token"}  # anyone else is counted by address as usual
+        codes = [
+            client.get(f"/api/cases/YS20000102-{n:06d}", params={"phone_last4": "0000"}, headers=fake).status_code
+            for n in range(1, 41)
+        ]
+        assert codes[-1] == 429
 
 
 @pytest.mark.parametrize(
@@ -130,10 +198,15 @@ def test_rating_rules(client: TestClient, staff: Any) -> None:
     assert body["status_name"] == "督办" and body["reply"] == "已为您办结"
 
 
-def test_hundred_parallel_http_creates(client: TestClient) -> None:
+# the numbering under load is tested here, not the filing limits (test_routes_citizen_filing.py)
+NO_FILING_LIMITS: dict[str, Any] = {"case_rate_ip_burst": 1000, "case_rate_phone_burst": 1000}
+
+
+def test_hundred_parallel_http_creates(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=20) as pool:
+    app = create_app(make_settings(tmp_path, **NO_FILING_LIMITS))
+    with TestClient(app) as client, ThreadPoolExecutor(max_workers=20) as pool:
         bodies = list(pool.map(lambda i: file_case(client, description=f"并发 {i}"), range(100)))
     assert len({b["case_no"] for b in bodies}) == 100
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.cases import auth
-from tests.api.cases.test_routes_citizen import file_case
+from api.cases.models import StaffUser
+from tests.api.cases.test_routes_citizen import file_case, from_address
 from tests.api.conftest import PASSWORD
 
 
@@ -25,17 +28,82 @@ def test_wrong_password_and_unknown_user_look_the_same(client: TestClient, staff
 
 def test_password_guessing_is_throttled(client: TestClient, staff: Any) -> None:
     staff("agent")
+    limit = client.app.state.settings.console_login_max_failures  # type: ignore[attr-defined]
     codes = [
         client.post("/api/staff/login", json={"username": "agent-1", "password": f"guess {i}"}).status_code
-        for i in range(11)
+        for i in range(limit + 1)
     ]
-    assert codes == [401] * 10 + [429]
+    assert codes == [401] * limit + [429]
+    right = client.post("/api/staff/login", json={"username": "agent-1", "password": PASSWORD})
+    assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1  # this client has to wait
+
+
+def test_staff_member_logs_in_while_someone_guesses_the_password(client: TestClient, staff: Any) -> None:
+    staff("agent")
+    attacker = from_address(client, "203.0.113.9")
+    codes = [
+        attacker.post("/api/staff/login", json={"username": "agent-1", "password": f"guess {i}"}).status_code
+        for i in range(8)
+    ]
+    assert codes[-1] == 429
+    resp = client.post("/api/staff/login", json={"username": "agent-1", "password": PASSWORD})
+    assert resp.status_code == 200 and resp.json()["access_token"]
+
+
+def test_must_change_account_gets_no_staff_token(client: TestClient, staff: Any) -> None:
+    """A one-time password is for the console's password page, not a 12-hour token that reveals phones."""
+    no = file_case(client)["case_no"]
+    db = client.app.state.cases.db  # type: ignore[attr-defined]
+    with db.sessions() as session:
+        user = auth.create_user(session=session, username="new-agent", password=PASSWORD, role="agent")
+        user.must_change_password = True
+        session.commit()
+        console_token, _ = auth.issue_token(session=session, user=user, ttl=timedelta(hours=1))  # as /console/login
+    resp = client.post("/api/staff/login", json={"username": "new-agent", "password": PASSWORD})
+    assert resp.status_code == 403 and "access_token" not in resp.text and "/console" in resp.json()["detail"]
+    assert "staff_token" not in resp.headers.get("set-cookie", "")
+    bearer = {"Authorization": f"Bearer {console_token}"}
+    assert client.get("/api/staff/me", headers=bearer).status_code == 403
+    assert client.post(f"/api/staff/cases/{no}/phone", headers=bearer).status_code == 403
+    with db.sessions() as session:
+        auth.reset_password(session=session, username="new-agent", password="a brand new password")
+        user = session.scalar(select(StaffUser).where(StaffUser.username == "new-agent"))
+        assert user is not None
+        user.must_change_password = False
+        session.commit()
+    resp = client.post("/api/staff/login", json={"username": "new-agent", "password": "a brand new password"})
+    assert resp.status_code == 200
 
 
 def test_cookie_session_works_too(client: TestClient, staff: Any) -> None:
     staff("agent")
     client.post("/api/staff/login", json={"username": "agent-1", "password": PASSWORD})
     assert client.get("/api/staff/me").json()["role"] == "agent"
+
+
+def test_posts_on_the_cookie_need_the_csrf_header(client: TestClient, staff: Any) -> None:
+    """The browser adds the cookie by itself, even to a post another site triggers; a header it cannot add."""
+    boss = staff("supervisor")
+    no = file_case(client)["case_no"]
+    browser = TestClient(client.app)  # the cookie only, no Authorization header
+    assert browser.post("/api/staff/login", json={"username": "supervisor-1", "password": PASSWORD}).is_success
+    bodyless = [f"/api/staff/cases/{no}/phone", "/api/staff/overdue/run", "/api/staff/outbox/none/retry"]
+    for path in [*bodyless, "/api/staff/logout"]:
+        assert browser.post(path).status_code == 403, path
+        assert browser.post(path, headers={"X-CSRF-Token": "0" * 64}).status_code == 403, path
+    assert browser.post(f"/api/staff/cases/{no}/notes", json={"text": "备注"}).status_code == 403
+    timeline = client.get(f"/api/staff/cases/{no}", headers=boss).json()["timeline"]
+    assert [e["kind"] for e in timeline] == ["created"]  # nothing happened, not even the phone look
+
+    token = {"X-CSRF-Token": browser.get("/api/staff/me").json()["csrf_token"]}
+    assert browser.post(f"/api/staff/cases/{no}/phone", headers=token).status_code == 200
+    assert browser.post("/api/staff/overdue/run", headers=token).status_code == 200
+    assert browser.post("/api/staff/outbox/none/retry", headers=token).status_code == 404
+    assert browser.post(f"/api/staff/cases/{no}/notes", json={"text": "备注"}, headers=token).status_code == 201
+    assert browser.post("/api/staff/logout", headers=token).status_code == 204
+    assert browser.get("/api/staff/me").status_code == 401
+    # a bearer header is sent only by code that holds the token: no CSRF token needed
+    assert client.post(f"/api/staff/cases/{no}/phone", headers=boss).status_code == 200
 
 
 def test_workflow_is_audited(client: TestClient, staff: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -83,6 +85,9 @@ def channel_settings(tmp_path: Path, api: FakeWeChatApi, tg: FakeTelegramApi, **
         "telegram_api_base": tg.base_url,
         "public_base_url": "https://banshi.example.gov.cn",
         "wechat_retry_wait_s": 1.0,
+        # most tests post readable plaintext; 安全模式 alone (the default) is tested with these off
+        "wechat_allow_plaintext": True,
+        "miniprogram_allow_plaintext": True,
     }
     values.update(overrides)
     return make_settings(tmp_path, **values)
@@ -118,3 +123,10 @@ def h(tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi, c
     settings = channel_settings(tmp_path, fake_api, fake_telegram)
     for client in open_app(settings, chat):
         yield Harness(client=client, chat=chat, api=fake_api, telegram=fake_telegram, settings=settings)
+
+
+def expected_sender(settings: Settings, channel: str, user: str | int) -> str:
+    """The sender-id contract written out: prefix + HMAC-SHA256(SECRET_KEY, "sender-id|<channel>:<user>")[:32]."""
+    prefix = {"wechat": "wx", "miniprogram": "mp", "telegram": "tg"}[channel]
+    mac = hmac.new(settings.secret_key.encode(), f"sender-id|{channel}:{user}".encode(), hashlib.sha256)
+    return f"{prefix}:{mac.hexdigest()[:32]}"

@@ -160,6 +160,8 @@ class FakeTelegramApi(_Server):
     ) -> tuple[int, Any]:
         if path == "/api/chat" and self.gateway_chat is not None:
             req = json.loads(body)
+            with self.cond:
+                self.calls.append(("/api/chat", {**req, "headers": {k.lower(): v for k, v in headers.items()}}))
             return 200, self.gateway_chat(req["sender"], req["message"])
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from api.channels.render import say
 from api.channels.wechat_crypto import WeChatCrypto, sha1_signature
-from tests.api.channels.conftest import AES_KEY, MP_APP_ID, MP_TOKEN, Harness, signed
+from tests.api.channels.conftest import AES_KEY, MP_APP_ID, MP_TOKEN, Harness, channel_settings, open_app, signed
+from tests.api.channels.fakes import FakeChat, FakeTelegramApi, FakeWeChatApi
 
 MP_OPENID = "oMiniProgramUser0000000001"
 
@@ -77,3 +79,21 @@ def test_bad_input(h: Harness) -> None:
     big = json.dumps(message("长" * 20_000)).encode()
     assert h.client.post("/miniprogram", params=signed(MP_TOKEN), content=big).status_code == 413
     assert h.chat.calls == []
+
+
+def test_verification_refuses_a_replayed_timestamp(h: Harness) -> None:
+    old = signed(MP_TOKEN, timestamp=str(int(time.time()) - 3600))
+    assert h.client.get("/miniprogram", params={**old, "echostr": "abc"}).status_code == 403
+
+
+def test_safe_mode_refuses_plaintext_unless_allowed(
+    tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi, chat: FakeChat
+) -> None:
+    strict = channel_settings(tmp_path, fake_api, fake_telegram, miniprogram_allow_plaintext=False)
+    for client in open_app(strict, chat):
+        assert client.post("/miniprogram", params=signed(MP_TOKEN), json=message("公积金")).status_code == 403
+        assert chat.calls == []
+    compatible = channel_settings(tmp_path, fake_api, fake_telegram, miniprogram_allow_plaintext=True)
+    for client in open_app(compatible, chat):
+        assert client.post("/miniprogram", params=signed(MP_TOKEN), json=message("公积金", 2)).text == "success"
+        assert fake_api.wait_for(1)[0]["text"]["content"] == "您问的是：公积金"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from api.channels.identity import mask, redact, sender_id
+from api.channels.identity import is_channel_sender, mask, redact, sender_id
 from api.settings import Settings
 from tests.api.channels.conftest import OPENID, TG_SECRET, TG_TOKEN, Harness, text_xml
 from tests.api.channels.fakes import text_reply
@@ -41,9 +42,20 @@ def test_logs_hold_no_identities_or_tokens(h: Harness, caplog: pytest.LogCapture
 
 
 def test_sender_ids_are_stable_and_opaque() -> None:
-    assert sender_id("wechat", OPENID) == sender_id("wechat", OPENID)
-    assert sender_id("wechat", OPENID) != sender_id("miniprogram", OPENID)
-    assert OPENID not in sender_id("wechat", OPENID)
+    key = "k" * 43
+    assert sender_id("wechat", OPENID, key=key) == sender_id("wechat", OPENID, key=key)
+    assert sender_id("wechat", OPENID, key=key) != sender_id("miniprogram", OPENID, key=key)
+    assert OPENID not in sender_id("wechat", OPENID, key=key)
+
+
+def test_sender_ids_cannot_be_computed_from_an_openid_without_the_key() -> None:
+    """An unsalted hash let anyone who knew an openid (or a Telegram id) speak as that person on /api/chat."""
+    unsalted = hashlib.sha256(OPENID.encode()).hexdigest()
+    ours = sender_id("wechat", OPENID, key="k" * 43)
+    assert ours.startswith("wx:") and unsalted[:16] not in ours
+    assert ours != sender_id("wechat", OPENID, key="other-" + "k" * 40)
+    assert len(ours) == len("wx:") + 32 and is_channel_sender(ours)
+    assert not is_channel_sender("w-" + "0" * 32) and not is_channel_sender("wxid:1")
     assert mask(OPENID) == "oy***rs" and mask("abc") == "***"
     cleaned = redact(f"call {PHONE} id {ID_NUMBER} url /cgi-bin/x?access_token=ABC&x=1 /bot1:tok/sendMessage")
     assert PHONE not in cleaned and ID_NUMBER not in cleaned and "ABC" not in cleaned and "1:tok" not in cleaned

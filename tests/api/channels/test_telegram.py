@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from pathlib import Path
 from typing import Any
 
 from api.channels.render import say
 from api.channels.telegram import SECRET_HEADER, poll, set_webhook
-from tests.api.channels.conftest import TG_SECRET, TG_TOKEN, Harness
+from tests.api.channels.conftest import TG_SECRET, TG_TOKEN, Harness, expected_sender
 from tests.api.channels.fakes import FakeTelegramApi, buttons_reply
 from tests.api.conftest import make_settings
 
@@ -59,7 +58,7 @@ def test_message_round_trip_with_inline_keyboard_and_callback(h: Harness) -> Non
     assert rows[0][0] == {"text": "查看所需材料", "callback_data": "/ask_materials"}
     assert rows[1][0]["callback_data"] == "#2"  # too long for Telegram: looked up in the stored choices
     sender = h.chat.calls[0][0]
-    assert sender == "tg:" + hashlib.sha256(b"777001").hexdigest()[:16]
+    assert sender == expected_sender(h.settings, "telegram", 777001)
 
     assert hook(h, callback_update(11, "/ask_materials")).status_code == 200
     h.telegram.wait_for("sendMessage", 2)
@@ -110,6 +109,11 @@ def test_polling_mode(tmp_path: Path) -> None:
         asyncio.run(run())
         assert tg.sent()[0]["text"] == "网关答：护照怎么办"
         assert any(name == "deleteWebhook" for name, _ in tg.calls)
+        (turn,) = [p for name, p in tg.calls if name == "/api/chat"]
+        assert turn["sender"] == expected_sender(settings, "telegram", USER["id"])
+        # /api/chat refuses tg: senders unless the caller holds the internal token
+        assert turn["headers"]["x-internal-token"] == settings.internal_token
+        assert turn["headers"]["x-chat-channel"] == "telegram"
 
 
 def test_set_webhook_registers_url_and_secret(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from tests.api.channels.conftest import (
     Harness,
     channel_settings,
     event_xml,
+    expected_sender,
     open_app,
     signed,
     text_xml,
@@ -90,7 +90,7 @@ def test_plaintext_text_gets_a_passive_reply(h: Harness) -> None:
     assert fields["MsgType"] == "text"
     assert fields["Content"] == "您问的是：社保卡丢了咋办"
     sender, message, channel = h.chat.calls[0]
-    assert sender == "wx:" + hashlib.sha256(OPENID.encode()).hexdigest()[:16]
+    assert sender == expected_sender(h.settings, "wechat", OPENID)
     assert (message, channel) == ("社保卡丢了咋办", "wechat")
     assert h.api.sent == []
 
@@ -348,7 +348,6 @@ def test_oversized_bodies_are_413(h: Harness) -> None:
 
 
 def test_a_retry_takes_over_from_a_dead_replica(h: Harness) -> None:
-    import hashlib as _h
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -357,7 +356,7 @@ def test_a_retry_takes_over_from_a_dead_replica(h: Harness) -> None:
     from api.channels import store
 
     sessions = h.client.app.state.cases.db.sessions  # type: ignore[attr-defined]
-    sender = "wx:" + _h.sha256(OPENID.encode()).hexdigest()[:16]
+    sender = expected_sender(h.settings, "wechat", OPENID)
     # a replica claimed these and died: one just now (still within its deadline), one 30 s ago
     for msg_id, age in (("12001", 0), ("12002", 30)):
         key = f"{sender}:{msg_id}"
@@ -374,3 +373,56 @@ def test_a_retry_takes_over_from_a_dead_replica(h: Harness) -> None:
     taken = h.post_wechat(text_xml("户口迁移", msg_id="12002"))
     assert reply_fields(taken.text)["Content"] == "您问的是：户口迁移"
     assert len(h.chat.calls) == 1
+
+
+# --- 安全模式, replay window on verification, events in the same second ---------------------------------------------
+
+
+def test_safe_mode_refuses_plaintext_unless_allowed(
+    tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi, chat: FakeChat
+) -> None:
+    """With an EncodingAESKey, a body signed with the token alone could come from anyone who learnt the token."""
+    strict = channel_settings(tmp_path, fake_api, fake_telegram, wechat_allow_plaintext=False)
+    for client in open_app(strict, chat):
+        for params in ({}, {"encrypt_type": "raw"}):
+            resp = client.post("/wechat", params={**signed(), **params}, content=text_xml("社保卡丢了", msg_id="13001"))
+            assert resp.status_code == 403
+        assert chat.calls == []
+        resp, crypto = encrypted_post(client, text_xml("社保卡丢了", msg_id="13002"))
+        assert open_encrypted_reply(resp.text, crypto)["Content"] == "您问的是：社保卡丢了"
+    compatible = channel_settings(tmp_path, fake_api, fake_telegram, wechat_allow_plaintext=True)
+    for client in open_app(compatible, chat):
+        resp = client.post("/wechat", params=signed(), content=text_xml("社保卡丢了", msg_id="13003"))
+        assert reply_fields(resp.text)["Content"] == "您问的是：社保卡丢了"
+
+
+def test_plaintext_mode_needs_no_setting(
+    tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi, chat: FakeChat
+) -> None:
+    assert make_settings(tmp_path).wechat_allow_plaintext is False  # off unless asked for
+    settings = channel_settings(
+        tmp_path, fake_api, fake_telegram, wechat_encoding_aes_key="", wechat_allow_plaintext=False
+    )
+    for client in open_app(settings, chat):
+        resp = client.post("/wechat", params=signed(), content=text_xml("护照", msg_id="13101"))
+        assert reply_fields(resp.text)["Content"] == "您问的是：护照"
+
+
+def test_get_verification_refuses_a_replayed_timestamp(h: Harness) -> None:
+    old = signed(timestamp=str(int(time.time()) - 3600))
+    assert h.client.get("/wechat", params={**old, "echostr": "5837397520180129"}).status_code == 403
+    assert h.client.get("/wechat", params={**signed(timestamp="12ab"), "echostr": "x"}).status_code == 403
+
+
+def test_different_events_in_the_same_second_are_each_handled(h: Harness) -> None:
+    """Events have no MsgId: subscribe and a menu click in one second are two pushes, a retry is the same one."""
+    second = 1409735700
+    welcome = h.post_wechat(event_xml("subscribe", create_time=second))
+    assert reply_fields(welcome.text)["Content"] == say("welcome")
+    click = h.post_wechat(event_xml("CLICK", key="MENU_COMPLAINT", create_time=second))
+    assert reply_fields(click.text)["Content"] == "您问的是：我要反映问题"
+    other = h.post_wechat(event_xml("CLICK", key="NO_SUCH_KEY", create_time=second))
+    assert reply_fields(other.text)["Content"] == say("unknown_menu")
+    retry = h.post_wechat(event_xml("CLICK", key="MENU_COMPLAINT", create_time=second))
+    assert retry.status_code == 200
+    assert [m for _, m, _ in h.chat.calls] == ["我要反映问题"]

@@ -29,6 +29,8 @@ class FakeRasa:
     mode: str = "normal"  # normal | slow | error | garbage
     delay_s: float = 5.0
     gateway_url: str | None = None
+    gateway: Any = None  # an in-process TestClient to call instead of gateway_url
+    internal_token: str | None = None  # set: 转人工 opens a handoff at the gateway, as bot/actions/handoff.py does
     received: list[dict[str, Any]] = field(default_factory=list)
     forms: dict[str, dict[str, str]] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
@@ -111,8 +113,29 @@ class FakeRasa:
             ]
             return out("您说的是哪一件？", meta("ask_howto", confidence=0.6), buttons)
         if message == "/request_human":
-            return out("好的，已经帮您转人工，工作人员会尽快回复。", meta("request_human", "handoff"))
+            return self.handoff_turn(sender, out)
         return out(f"我听到了：{message}", meta("out_of_scope", confidence=0.3))
+
+    def handoff_turn(self, sender: str, out: Any) -> list[dict[str, Any]]:
+        """POST /api/handoff with the internal token, then the route carries the handoff id (the action's contract)."""
+        said = "好的，已经帮您转人工，工作人员会尽快回复。"
+        if self.internal_token is None:
+            return list(out(said, meta("request_human", "handoff")))
+        body = {
+            "sender_id": sender,
+            "channel": "widget",
+            "reason": "requested",
+            "transcript": [{"role": "user", "text": "转人工"}],
+        }
+        headers = {"X-Internal-Token": self.internal_token}
+        if self.gateway is not None:
+            resp = self.gateway.post("/api/handoff", json=body, headers=headers)
+        else:
+            assert self.gateway_url, "set gateway_url or gateway to open handoffs"
+            resp = httpx.post(self.gateway_url + "/api/handoff", json=body, headers=headers, timeout=10)
+        if resp.status_code != 201:
+            return list(out("转人工暂时没成功，请拨打12345热线。", meta("request_human", "handoff")))
+        return list(out(said, meta("request_human", "handoff", str(resp.json()["id"]))))
 
     def complaint_turn(self, sender: str, message: str, out: Any) -> list[dict[str, Any]]:
         form = self.forms.setdefault(sender, {})

@@ -107,7 +107,8 @@ def test_rasa_down_answers_from_search(make_client: ClientFactory) -> None:
 def test_degraded_not_found_is_honest_and_offers_hotline_complaint_handoff(make_client: ClientFactory) -> None:
     client = make_client(rasa_url=dead_url())
     body = ask(client, "🙂🙂🙂")
-    assert body["meta"] == {"intent": None, "confidence": None, "route": {"kind": "none", "id": None}, "degraded": True}
+    route = {"kind": "none", "id": None}
+    assert body["meta"] == {"intent": None, "confidence": None, "route": route, "degraded": True, "handoff_key": None}
     payloads = [b["payload"] for m in body["messages"] for b in m["buttons"]]
     assert payloads == ["/hotline", "/file_complaint", "/request_human"]
     assert any(m["type"] == "link" and m["url"] == "tel:12345" for m in body["messages"])

@@ -112,9 +112,14 @@ def test_rate_limiter_is_pluggable(make_client: ClientFactory, fake_rasa: FakeRa
 def test_cors_allows_only_listed_sites(make_client: ClientFactory, fake_rasa: FakeRasa) -> None:
     site = "https://www.shifanqu.gov.cn"
     client = make_client(rasa_url=fake_rasa.url, cors_origins=f"{site}, https://m.shifanqu.gov.cn")
-    pre = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type,x-chat-channel"}
+    pre = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-chat-channel,x-handoff-key",
+    }
     ok = client.options("/api/chat", headers={"Origin": site, **pre})
     assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == site
+    poll = {"Origin": site, "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "x-handoff-key"}
+    assert client.options("/api/handoffs/inbox/w-1", headers=poll).status_code == 200  # the widget's inbox poll
     bad = client.options("/api/chat", headers={"Origin": "https://evil.example", **pre})
     assert "access-control-allow-origin" not in bad.headers
     resp = client.post("/api/chat", json={"sender": "s1", "message": "你好"}, headers={"Origin": site})

@@ -16,7 +16,7 @@ from api.console.routes import router as console_router
 from api.main import create_app
 from api.settings import get_settings
 from tests.api.conftest import PASSWORD, make_settings
-from tests.api.console.conftest import ROLES, csrf_of, make_user
+from tests.api.console.conftest import ROLES, csrf_of, login, make_user
 
 CASE = "YS20990101-000001"  # replaced by a real number where the route must find the case
 # (method, path, lowest role allowed); {case} and {handoff} are filled in with real ids
@@ -182,7 +182,38 @@ def test_lockout_after_repeated_failures(app_client: TestClient) -> None:
     ]
     assert codes == [401] * 5
     right = c.post("/console/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
-    assert right.status_code == 429 and "锁定" in right.text
+    assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1
+    assert "console_session" not in c.cookies
+
+
+def test_console_and_staff_api_share_login_guesses(app_client: TestClient) -> None:
+    name = f"agent-{uuid.uuid4().hex[:8]}"
+    make_user(app_client, name, "agent")
+    c = TestClient(app_client.app)
+    token = csrf_of(c.get("/console/login").text)
+    codes = []
+    for i in range(16):
+        wrong = f"wrong {i}"
+        if i % 2:
+            resp = c.post("/api/staff/login", json={"username": name, "password": wrong})
+        else:
+            resp = c.post("/console/login", data={"username": name, "password": wrong, "csrf_token": token})
+        codes.append(resp.status_code)
+    limit = app_client.app.state.settings.console_login_max_failures  # type: ignore[attr-defined]
+    assert codes == [401] * limit + [429] * (16 - limit)
+
+
+def test_staff_member_gets_in_while_someone_guesses_the_password(app_client: TestClient) -> None:
+    name = f"agent-{uuid.uuid4().hex[:8]}"
+    make_user(app_client, name, "agent")
+    attacker = TestClient(app_client.app, client=("203.0.113.9", 50000))
+    token = csrf_of(attacker.get("/console/login").text)
+    codes = []
+    for i in range(8):
+        wrong = {"username": name, "password": f"wrong {i}", "csrf_token": token}
+        codes.append(attacker.post("/console/login", data=wrong).status_code)
+    assert codes[-1] == 429
+    login(TestClient(app_client.app), name)  # from the staff member's own address: straight in
 
 
 def test_logout_ends_the_session(as_role: Callable[[str], tuple[TestClient, str]]) -> None:
@@ -192,3 +223,15 @@ def test_logout_ends_the_session(as_role: Callable[[str], tuple[TestClient, str]
     again = TestClient(client.app)
     again.cookies.set("console_session", token or "", path="/console")
     assert again.get("/console").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/console/cases/{case}/phone", "/console/logout"])
+def test_bodyless_posts_take_the_csrf_token_as_a_header_or_field_only(
+    as_role: Callable[[str], tuple[TestClient, str]], ids: dict[str, str], path: str
+) -> None:
+    """Posts without a form (a script's fetch) carry X-CSRF-Token; SameSite alone is not relied on."""
+    client, csrf = as_role("agent")
+    url = path.format(**ids)
+    assert client.post(url, follow_redirects=False).status_code == 403  # no body, no header
+    assert client.post(url, content=b"csrf_token=" + csrf.encode(), follow_redirects=False).status_code == 403
+    assert client.post(url, headers={"X-CSRF-Token": csrf}, follow_redirects=False).status_code in (200, 303)

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,10 +15,17 @@ from sqlalchemy import update
 from api.cases.db import CaseDB
 from api.cases.models import Case
 from api.cases.workdays import china_today
+from api.console import talk
 from api.handoff import service as handoff_service
+from api.main import create_app
+from api.settings import get_settings
 from index.search import Searcher
+from tests.api.conftest import make_settings
+from tests.api.console.conftest import login, make_user
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+PUBLIC = "https://banshi.example.gov.cn"
+FORGED_HOST = {"Host": "phish.example"}  # anyone can send any Host; links must not follow it
 AsRole = Callable[[str], tuple[TestClient, str]]
 
 
@@ -131,7 +139,10 @@ def test_handoff_queue_transcript_and_reply_reach_the_widget_inbox(as_role: AsRo
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "正在为您转人工" in page
     r = agent.post(f"/console/handoffs/{hid}/reply", data={"csrf_token": csrf, "text": "您好，我是坐席小王"})
     assert r.status_code == 200 and "您好，我是坐席小王" in r.text
-    inbox = agent.get("/api/handoffs/inbox/w-inbox-1").json()
+    with _db(agent).sessions() as session:  # what the widget's chat reply carried (tests/api/handoff)
+        key = handoff_service.issue_key(session=session, handoff_id=hid, sender="w-inbox-1")
+    assert key
+    inbox = agent.get("/api/handoffs/inbox/w-inbox-1", headers={"X-Handoff-Key": key}).json()
     assert [m["text"] for m in inbox] == ["您好，我是坐席小王"] and inbox[0]["from"] == "agent"
     agent.post(f"/console/handoffs/{hid}/close", data={"csrf_token": csrf})
     assert 'data-status="closed">已结束' in agent.get(f"/console/handoffs/{hid}").text
@@ -150,6 +161,7 @@ def _turn(
             route_id=rid,
             confident=ok,
             degraded=False,
+            handoff_key=kw.get("handoff_key"),
         )
 
 
@@ -169,7 +181,10 @@ def test_open_thread_gets_the_citizens_new_lines(as_role: AsRole) -> None:
     after = int(page.split('data-after="', 1)[1].split('"', 1)[0])
     assert agent.get(f"/console/handoffs/{hid}/messages", params={"after": after}).json()["messages"] == []
     agent.post(f"/console/handoffs/{hid}/reply", data={"csrf_token": csrf, "text": "您好，请讲"})
-    _turn(agent, XSS, sender="w-live-1")  # the citizen writes again, through any channel
+    with _db(agent).sessions() as session:
+        key = handoff_service.issue_key(session=session, handoff_id=hid, sender="w-live-1")
+    assert key
+    _turn(agent, XSS, sender="w-live-1", handoff_key=key)  # the citizen writes again, from the widget with the key
     data = agent.get(f"/console/handoffs/{hid}/messages", params={"after": after}).json()
     assert [(m["author"], m["text"]) for m in data["messages"]] == [("agent", "您好，请讲"), ("user", XSS)]
     assert data["status"] == "open" and data["messages"][1]["who"] == "市民"
@@ -226,6 +241,18 @@ def test_figures_count_turns_cases_and_ratings(as_role: AsRole) -> None:
     assert "2 不满意" in page and "wechat" in page
 
 
+def test_qr_codes_link_to_the_public_site_whatever_the_host_header(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, public_base_url=PUBLIC + "/")
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    with TestClient(app) as client:
+        make_user(client, "qr-agent", "agent")
+        login(client, "qr-agent")
+        svg = client.get("/console/qr/pension-retire.svg", headers=FORGED_HOST)
+        assert svg.status_code == 200
+        assert svg.text == talk.qr_svg(f"{PUBLIC}/guides/pension-retire")
+
+
 @pytest.mark.slow
 def test_search_api_answers_fast_with_card_script_and_qr(as_role: AsRole, searcher: Searcher) -> None:
     agent, _ = as_role("agent")
@@ -235,14 +262,15 @@ def test_search_api_answers_fast_with_card_script_and_qr(as_role: AsRole, search
     # the target is 100 ms on the server; a machine busy with other work (load above its cores) gets slack
     budget = 100.0 if os.getloadavg()[0] <= (os.cpu_count() or 1) else 1000.0
     assert took[len(took) // 2] < budget, took
-    resp = agent.get("/console/api/search", params={"q": "退休"})
+    resp = agent.get("/console/api/search", params={"q": "退休"}, headers=FORGED_HOST)
     data = resp.json()
     assert resp.status_code == 200
     ids = [r["id"] for r in data["results"]]
     assert {"pension-retire", "yjs-retirement"} & set(ids[:2])
     card = next(r for r in data["results"] if r["id"] in ("pension-retire", "yjs-retirement"))
+    base = agent.app.state.settings.public_base_url.rstrip("/")  # type: ignore[attr-defined]
     assert card["materials"] and card["window"] and card["script"].startswith("您好")
-    assert "居民身份证" in card["script"] and card["url"].endswith(f"/guides/{card['id']}")
+    assert "居民身份证" in card["script"] and card["url"] == f"{base}/guides/{card['id']}"
     svg = agent.get(card["qr"])
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
     assert agent.get("/console/qr/no-such-guide.svg").status_code == 404

@@ -101,22 +101,29 @@ def test_bad_bodies_are_422(client: TestClient, body: dict[str, object]) -> None
 
 
 def test_inbox_returns_agent_replies_after_an_id(client: TestClient) -> None:
+    """The key normally reaches the widget in its chat reply (tests/api/handoff/test_inbox_key.py)."""
     hid = client.post("/api/handoffs", json=BODY, headers=HEADERS).json()["handoff_id"]
     sender = BODY["sender"]
-    assert client.get(f"/api/handoffs/inbox/{sender}").json() == []
+    assert client.get(f"/api/handoffs/inbox/{sender}").status_code == 404  # no key yet, so nobody reads it
+    with _db(client).sessions() as session:
+        key = service.issue_key(session=session, handoff_id=hid, sender=sender)
+        assert key
+    inbox = {"X-Handoff-Key": key}
+    assert client.get(f"/api/handoffs/inbox/{sender}", headers=inbox).json() == []
     with _db(client).sessions() as session:
         h = session.get(Handoff, hid)
         assert h is not None
         first = service.agent_reply(session=session, handoff=h, text="您好，我是人工坐席", agent="agent-1")
         service.agent_reply(session=session, handoff=h, text="请带身份证", agent="agent-1")
         assert h.status == "answered"
-    msgs = client.get(f"/api/handoffs/inbox/{sender}").json()
+    msgs = client.get(f"/api/handoffs/inbox/{sender}", headers=inbox).json()
     assert [m["text"] for m in msgs] == ["您好，我是人工坐席", "请带身份证"]
     assert set(msgs[0]) == {"id", "text", "from", "at"} and msgs[0]["from"] == "agent"
-    later = client.get(f"/api/handoffs/inbox/{sender}", params={"after": first.id}).json()
+    later = client.get(f"/api/handoffs/inbox/{sender}", params={"after": first.id}, headers=inbox).json()
     assert [m["text"] for m in later] == ["请带身份证"]
-    assert client.get("/api/handoffs/inbox/someone-else").json() == []
-    assert client.get(f"/api/handoffs/inbox/{sender}", params={"after": -1}).status_code == 422
+    assert client.get(f"/api/handoffs/inbox/{sender}").status_code == 404
+    assert client.get("/api/handoffs/inbox/someone-else", headers=inbox).status_code == 404
+    assert client.get(f"/api/handoffs/inbox/{sender}", params={"after": -1}, headers=inbox).status_code == 422
 
 
 @pytest.mark.parametrize(

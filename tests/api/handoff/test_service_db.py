@@ -20,7 +20,12 @@ def test_handoff_inbox_turns_gaps_and_figures(case_db: CaseDB, cat: Catalogue) -
         )
         first = service.agent_reply(session=session, handoff=h, text="您好", agent="agent-1")
         service.agent_reply(session=session, handoff=h, text="请讲", agent="agent-1")
-        assert [m.text for m in service.inbox(session=session, sender="w-pg-1", after=first.id)] == ["请讲"]
+        key = service.issue_key(session=session, handoff_id=h.id, sender="w-pg-1")
+        assert key and service.issue_key(session=session, handoff_id=h.id, sender="w-pg-1") is None  # once
+        rows = service.inbox(session=session, sender="w-pg-1", key=key, after=first.id)
+        assert rows is not None and [m.text for m in rows] == ["请讲"]
+        assert service.inbox(session=session, sender="w-pg-1", key=key + "x") is None
+        assert service.inbox(session=session, sender="w-pg-2", key=key) is None
         assert [x.id for x in service.list_handoffs(session=session, status="answered")] == [h.id]
         for text, kind, ok in (("老了领钱", "none", False), ("老了领钱", "handoff", False), ("退休", "guide", True)):
             service.record_turn(
@@ -43,10 +48,12 @@ def test_handoff_inbox_turns_gaps_and_figures(case_db: CaseDB, cat: Catalogue) -
 
 
 def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
-    def turn(text: str, kind: str = "none") -> None:
+    key: str | None = None
+
+    def turn(text: str, kind: str = "none", handoff_key: str | None = None) -> None:
         service.record_turn(
             session=session, sender="w-follow", channel="widget", text=text, route_kind=kind,
-            route_id=None, confident=False, degraded=False,
+            route_id=None, confident=False, degraded=False, handoff_key=handoff_key or key,
         )  # fmt: skip
 
     with case_db.sessions() as session:
@@ -56,8 +63,10 @@ def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
             transcript=[service.TranscriptLine("user", "转人工")],
         )  # fmt: skip
         turn("转人工", kind="handoff")  # the turn that opened it: already in the transcript
+        key = service.issue_key(session=session, handoff_id=h.id, sender="w-follow")
         service.agent_reply(session=session, handoff=h, text="您好，请讲", agent="agent-1")
         assert h.status == "answered"
+        turn("冒名插话", handoff_key="not-the-key")  # a widget's words join only with the key
         turn("我的社保卡在外地办的，能在这里补吗")
         session.refresh(h)
         assert [(m.author, m.text) for m in h.messages] == [
@@ -70,3 +79,16 @@ def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
         turn("谢谢")
         session.refresh(h)
         assert len(h.messages) == 3 and h.status == "closed"
+
+
+def test_signed_channel_follow_ups_need_no_key(case_db: CaseDB) -> None:
+    """wx:/mp:/tg: senders only come in through the signed channel routes, which /api/chat cannot impersonate."""
+    with case_db.sessions() as session:
+        h = service.create_handoff(session=session, sender="wx:ab12", channel="wechat", reason="转人工", transcript=[])
+        for channel in ("wechat", "widget"):
+            service.record_turn(
+                session=session, sender="wx:ab12", channel=channel, text=f"从{channel}来的话", route_kind="none",
+                route_id=None, confident=False, degraded=False,
+            )  # fmt: skip
+        session.refresh(h)
+        assert [m.text for m in h.messages] == ["从wechat来的话"]

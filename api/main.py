@@ -18,7 +18,7 @@ from api.handoff import routes as handoffs
 from api.index_reload import index_reload_lifespan
 from api.observability.logging import configure_logging
 from api.observability.metrics import install_metrics
-from api.routes import chat, guides, health, search
+from api.routes import answer, chat, guides, health, search
 from api.settings import Settings, get_settings
 from api.state import AppState
 from api.web import pages
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(search.router)
+    app.include_router(answer.router)
     app.include_router(guides.router)
     app.include_router(routes_citizen.router)
     app.include_router(routes_staff.router)

@@ -174,6 +174,33 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate_decision(args: argparse.Namespace) -> int:
+    from index import asked, decision, evaluate, text
+
+    s = _searcher(args)
+    if s is None:
+        return 1
+    try:
+        cases = evaluate.read_cases(args.file)
+    except (OSError, evaluate.EvalFileError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"searching {len(cases)} questions…", file=sys.stderr)
+    samples = []
+    for c in cases:
+        norm = text.normalize(c.q)
+        hits, errand_hits = decision.search_twice(s, norm)
+        bare = asked.is_bare_topic(norm)
+        samples.append(
+            decision.Sample(c.type, c.expect, tuple(hits), tuple(errand_hits) if errand_hits else None, bare)
+        )
+    cal, figures = decision.calibrate(samples)
+    if not args.dry_run:
+        decision.write_calibration(cal, figures, str(args.file))
+    print(json.dumps({"threshold": cal.threshold, "margin": cal.margin, **figures}, ensure_ascii=False))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from index import bench
 
@@ -257,6 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     c2 = with_index(sub.add_parser("calibrate", help="set the abstention thresholds from a dev file"))
     c2.add_argument("file", type=Path)
     c2.set_defaults(func=cmd_calibrate)
+
+    cd = with_index(sub.add_parser("calibrate-decision", help="set the answer/clarify/abstain thresholds (cost)"))
+    cd.add_argument("file", type=Path)
+    cd.add_argument("--dry-run", action="store_true", help="print the figures, write nothing")
+    cd.set_defaults(func=cmd_calibrate_decision)
 
     r = with_index(sub.add_parser("realeval", help="measure on ../shared/eval/real (skips where absent)"))
     r.add_argument("--dev", type=Path, default=Path("tests/data/dev_questions.jsonl"))

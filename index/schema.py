@@ -144,6 +144,14 @@ class Hours(Strict):
     weekend: ShortText
 
 
+class Facility(Strict):
+    """Something the hall offers besides the windows: copying, photos, wifi…"""
+
+    name: ShortText
+    aliases: list[ShortText] = Field(default_factory=list, description="words a citizen uses for it")
+    answer: Text = Field(description="where it is, whether it costs, in one or two sentences")
+
+
 class Site(Strict):
     """The service centre itself; a locality replaces this one file."""
 
@@ -154,3 +162,5 @@ class Site(Strict):
     appointment: list[Online] = Field(min_length=1)
     web_portal: ShortText
     transport: Text | None = None
+    parking: Text | None = None
+    facilities: list[Facility] = Field(default_factory=list)

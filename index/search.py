@@ -21,6 +21,7 @@ Mode = Literal["hybrid", "dense", "bm25"]
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 DENSE_CANDIDATES = 512
 CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "4096"))
+VECTOR_CACHE_SIZE = 256
 
 
 class EmptyQuery(ValueError):
@@ -132,6 +133,18 @@ class Searcher:
             [i for i, e in enumerate(ids) if e in cues.COMPLAINT_ENTRIES], dtype=np.int64
         )
         self.calibration = {m: load_calibration(m) for m in ("hybrid", "dense", "bm25")}
+        # FAQ questions are passages too; their vectors let the answer tell "asks this FAQ" from "names the item"
+        faq_passages = [n for n, d in enumerate(docs) if d["field"] == "faq"]
+        self._faq_vectors = (
+            np.vstack([self.faiss.reconstruct(int(n)) for n in faq_passages]).astype(np.float32)
+            if faq_passages
+            else np.zeros((0, encoder.dim), dtype=np.float32)
+        )
+        rows: dict[str, list[int]] = {}
+        for row, n in enumerate(faq_passages):
+            rows.setdefault(self.entries[int(self.passage_entry[n])]["id"], []).append(row)
+        self._faq_rows = {k: np.asarray(v, dtype=np.int64) for k, v in rows.items()}
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         # citizens ask the same few questions in the same words; a searcher (one index) answers each once.
         # A new index is a new Searcher, so its cache starts empty and can never serve a stale answer.
         self._cache: OrderedDict[tuple[str, int, str], SearchResult] = OrderedDict()
@@ -153,8 +166,30 @@ class Searcher:
         np.maximum.at(out, self.passage_entry[ids], passage_scores * self.passage_weight[ids])
         return out
 
-    def _dense(self, query: str) -> np.ndarray:
+    def query_vector(self, query: str) -> np.ndarray:
+        """The normalised query embedding (1 x dim), kept for the few calls that follow one search."""
+        with self._cache_lock:
+            qv = self._vectors.get(query)
+            if qv is not None:
+                self._vectors.move_to_end(query)
+                return qv
         qv = self.encoder.encode_queries([query])
+        with self._cache_lock:
+            self._vectors[query] = qv
+            if len(self._vectors) > VECTOR_CACHE_SIZE:
+                self._vectors.popitem(last=False)
+        return qv
+
+    def faq_scores(self, query: str, entry_id: str) -> list[float]:
+        """Cosine of the query with each FAQ question of one entry, in the guide's FAQ order."""
+        rows = self._faq_rows.get(entry_id)
+        if rows is None or len(rows) == 0:
+            return []
+        qv = self.query_vector(text.normalize(query))
+        return [round(float(v), 4) for v in (self._faq_vectors[rows] @ qv[0])]
+
+    def _dense(self, query: str) -> np.ndarray:
+        qv = self.query_vector(query)
         k = min(DENSE_CANDIDATES, self.faiss.ntotal)
         scores, ids = self.faiss.search(qv, k)
         valid = ids[0] >= 0

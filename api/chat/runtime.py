@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import httpx
 from fastapi import FastAPI
 
+from api.answer.service import Answerer
 from api.chat.content import Messages, load_messages
 from api.chat.ratelimit import RateLimiter, chat_limiters
 from api.chat.recording import RecordingChatService
@@ -34,7 +35,10 @@ async def chat_lifespan(app: FastAPI, settings: Settings, state: AppState) -> As
         chat_limiters(settings) as (sender_limiter, ip_limiter),  # in Redis when REDIS_URL is set
     ):
         messages = load_messages()
+        answerer = Answerer(state, messages)  # the one answer decision: the actions' endpoint and the degraded path
+        app.state.answerer = answerer
         service = RasaChatService(
+            answerer=answerer,
             state=state,
             client=client,
             rasa_url=settings.rasa_url,

@@ -11,7 +11,8 @@ from typing import Any, get_args
 
 import httpx
 
-from api.chat.cards import ROUTE_OF_KIND, build_card, guide_url
+from api.answer.service import Answer, Answerer
+from api.chat.cards import build_card
 from api.chat.content import Messages
 from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply, Route, RouteKind
 from api.state import AppState
@@ -80,6 +81,7 @@ class RasaChatService:
         self,
         *,
         state: AppState,
+        answerer: Answerer,
         client: httpx.AsyncClient,
         rasa_url: str,
         messages: Messages,
@@ -87,6 +89,7 @@ class RasaChatService:
         breaker: Breaker | None = None,
     ) -> None:
         self.state = state
+        self.answerer = answerer
         self.client = client
         self.rasa_url = rasa_url.rstrip("/")
         self.messages = messages
@@ -154,7 +157,15 @@ class RasaChatService:
                     anchors.setdefault(meta.route.id, len(messages))
                 card = custom.get("guide_card") or custom.get("card")
                 if isinstance(card, dict):
-                    messages.append(ChatMessage(type="guide_card", card=card, text=str(card.get("name", ""))))
+                    url = card.get("url")
+                    messages.append(
+                        ChatMessage(
+                            type="guide_card",
+                            card=card,
+                            text=str(card.get("name", "")),
+                            url=url if isinstance(url, str) else None,
+                        )
+                    )
                 link = custom.get("link") or custom.get("url")
                 if isinstance(link, str):
                     messages.append(ChatMessage(type="link", url=link, text=str(custom.get("title", link))))
@@ -182,7 +193,7 @@ class RasaChatService:
         """When the bot answered about a guide without a card, add the card so channels can show the checklist."""
         if meta.route.kind not in CARD_ROUTES or not meta.route.id:
             return
-        if any(m.type == "guide_card" for m in messages):
+        if any(m.type in ("guide_card", "link") for m in messages):  # an answer from /api/answer is complete
             return
         card = build_card(self.state.catalogue, meta.route.id, self.messages)
         if card is not None:
@@ -210,49 +221,24 @@ class RasaChatService:
         for key in PAYLOAD_ID_KEYS:
             entry_id = entities.get(key)
             if isinstance(entry_id, str) and self.state.catalogue.kind_of(entry_id):
-                return self._card_reply(entry_id, intent, 1.0)
+                asked = "whole" if intent == "show_bundle" else None  # "看整套材料清单" asks for the checklist
+                return self._answer_reply(self.answerer.answer(None, entry_id=entry_id, asked=asked), intent)
         return self._not_found(intent)
 
     async def _degraded_search(self, message: str) -> ChatReply:
-        searcher = self.state.searcher
-        if searcher is None:
+        if self.state.searcher is None:
             return self._not_found(None)
         try:
-            result = await asyncio.to_thread(searcher.search, message, 5)
+            answer = await asyncio.to_thread(self.answerer.answer, message)
         except EmptyQuery:
             return self._reply([self._text("degraded", "empty_search")], None)
-        if not result.confident or not result.hits:
-            return self._not_found(None, result.hits[0].score if result.hits else None)
-        top = result.hits[0]
-        return self._card_reply(top.id, None, top.score)
+        return self._answer_reply(answer, None)
 
-    def _card_reply(self, entry_id: str, intent: str | None, confidence: float | None) -> ChatReply:
-        cat = self.state.catalogue
-        kind = cat.kind_of(entry_id) or "item"
-        card = build_card(cat, entry_id, self.messages)
-        if card is None:
-            return self._not_found(intent)
-        lines = [self.messages.text("degraded", "intro"), self.messages.text("degraded", "found", **card)]
-        if card.get("window"):
-            lines.append(self.messages.text("degraded", "where", window=card["window"]["name"], **card["window"]))
-        msgs = [
-            ChatMessage(type="text", text="\n".join(lines)),
-            ChatMessage(type="guide_card", text=card["name"], card=card, url=card["url"]),
-        ]
-        if kind == "item" and card.get("bundles"):
-            first = card["bundles"][0]
-            msgs.append(
-                ChatMessage(
-                    type="buttons",
-                    text=self.messages.text("degraded", "bundle_offer", bundle=first["name"]),
-                    buttons=[
-                        Button(title=b["name"], payload=f'/show_bundle{{"bundle_id":"{b["id"]}"}}')
-                        for b in card["bundles"][:3]
-                    ],
-                )
-            )
-        msgs.append(self._link(self.messages.text("buttons", "full_guide"), guide_url(entry_id)))
-        return self._reply(msgs, intent, Route(kind=ROUTE_OF_KIND[kind], id=entry_id), confidence)  # type: ignore[arg-type]
+    def _answer_reply(self, answer: Answer, intent: str | None) -> ChatReply:
+        """The same answer decision and wording as the full path; an abstention offers the ways out."""
+        if answer.decision == "abstain":
+            return self._not_found(intent, answer.confidence)
+        return self._reply(list(answer.messages), intent, answer.route, answer.confidence)
 
     def _not_found(self, intent: str | None, confidence: float | None = None) -> ChatReply:
         b = self.messages.section("buttons")

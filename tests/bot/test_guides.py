@@ -1,65 +1,123 @@
-"""Answer, clarify, not-sure, follow-ups and bundles against the fake gateway."""
+"""The guide actions relay the gateway's one answer decision (GET /api/answer) and keep the dialogue state."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from actions.guides import (
-    ActionAnswerFollowup,
-    ActionAnswerGuide,
-    ActionShowBundle,
-    ActionShowGuide,
-    format_materials,
-    pick_choices,
-)
+from actions.guides import ActionAnswerFollowup, ActionAnswerGuide, ActionShowBundle, ActionShowGuide
+
+FEE = "补办社保卡：免费。"
+LINK = {"type": "link", "text": "查看完整指南", "url": "/guides/ss-card-replace"}
+CLARIFY = {
+    "type": "buttons",
+    "text": "您问的是下面哪一件？点一下我就告诉您。",
+    "buttons": [
+        {"title": "租房提取公积金", "payload": '/choose_guide{"guide_id":"hpf-withdraw-rent"}'},
+        {"title": "购房提取公积金", "payload": '/choose_guide{"guide_id":"hpf-withdraw-purchase"}'},
+        {"title": "退休提取公积金", "payload": '/choose_guide{"guide_id":"hpf-withdraw-retire"}'},
+    ],
+}
 
 
-def responses(messages: list[dict[str, Any]]) -> list[str]:
-    return [m["response"] for m in messages]
+def responses(messages: list[dict[str, Any]]) -> list[str | None]:
+    return [m.get("response") for m in messages]
 
 
 def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def test_confident_item_answer_with_bundle_offer(gateway, make_tracker, run_action):
-    gateway.state.set_search("社保卡丢了咋办", True, [("ss-card-replace", 1.2), ("ss-card-apply", 1.06)])
-    messages, events = run_action(ActionAnswerGuide(), make_tracker("社保卡丢了咋办"))
-    assert responses(messages) == ["utter_guide_item", "utter_guide_online", "utter_guide_bundle_offer"]
-    item = messages[0]
-    guide = gateway.state.guides["ss-card-replace"]
-    assert guide["materials"][0]["note"] in item["materials"]  # 审查要点 shown
-    assert item["window"] == guide["window_info"]["name"]
-    assert item["floor"] == guide["window_info"]["location"]["floor"]
-    assert item["time_limit"] == guide["time_limit"] and item["fee"] == guide["fee"]
-    assert item["custom"] == {
+def answer_calls(gateway) -> list[dict[str, str]]:
+    """The query of each GET /api/answer, one value per parameter."""
+    return [{k: v[0] for k, v in r[2].items()} for r in gateway.state.requests if r[1] == "/api/answer"]
+
+
+def test_fact_answer_is_relayed_with_meta_and_remembered(gateway, make_tracker, run_action):
+    gateway.state.set_answer(
+        "社保卡补办多少钱",
+        "answer",
+        route=("guide", "ss-card-replace"),
+        messages=[{"text": FEE}, LINK],
+        asked="fee",
+        confidence=0.91,
+    )
+    tracker = make_tracker("社保卡补办多少钱", slots={"last_guide_id": "passport", "last_asked": "time"})
+    messages, events = run_action(ActionAnswerGuide(), tracker)
+    assert answer_calls(gateway) == [{"q": "社保卡补办多少钱", "last": "passport", "last_asked": "time"}]
+    assert gateway.state.answer_callers == [True]  # the internal token: the action server is not rate-limited
+    route = {"kind": "guide", "id": "ss-card-replace"}
+    assert responses(messages) == [None, None]  # the gateway's wording, no domain response
+    assert messages[0]["text"] == FEE and messages[0]["buttons"] == []
+    assert messages[0]["custom"] == {"intent": "ask_howto", "confidence": 0.97, "route": route}
+    assert messages[1]["text"] is None
+    assert messages[1]["custom"] == {
         "intent": "ask_howto",
         "confidence": 0.97,
-        "route": {"kind": "guide", "id": "ss-card-replace"},
+        "route": route,
+        "link": LINK["url"],
+        "title": LINK["text"],
     }
-    offer = messages[2]
-    assert offer["buttons"] and all(b["payload"].startswith("/show_bundle{") for b in offer["buttons"])
-    assert slots(events) == {"last_guide_id": "ss-card-replace", "last_guide_kind": "item", "miss_count": 0.0}
+    assert slots(events) == {
+        "last_guide_id": "ss-card-replace",
+        "last_guide_kind": "item",
+        "last_asked": "fee",
+        "miss_count": 0.0,
+    }
 
 
-def test_close_hits_ask_with_at_most_three_buttons(gateway, make_tracker, run_action):
-    hits = [("hpf-withdraw-rent", 1.17), ("hpf-withdraw-purchase", 1.16), ("hpf-withdraw-retire", 1.15)]
-    gateway.state.set_search("公积金怎么取", True, [*hits, ("hpf-loan", 1.14)])
-    messages, _ = run_action(ActionAnswerGuide(), make_tracker("公积金怎么取"))
-    assert responses(messages) == ["utter_guide_clarify"]
-    payloads = [b["payload"] for b in messages[0]["buttons"]]
-    assert len(payloads) == 3
-    assert payloads[0] == '/choose_guide{"guide_id":"hpf-withdraw-rent"}'
+def test_whole_answer_relays_the_card_and_bundle_buttons(gateway, make_tracker, run_action):
+    card = {"id": "ss-card-replace", "kind": "item", "name": "补办社保卡", "url": "/guides/ss-card-replace"}
+    offer = {
+        "type": "buttons",
+        "text": "这件事属于一件事：",
+        "buttons": [{"title": "社保卡一件事", "payload": "/show_bundle"}],
+    }
+    gateway.state.set_answer(
+        "补办社保卡全部流程",
+        "answer",
+        route=("guide", "ss-card-replace"),
+        messages=[
+            {"text": "补办社保卡怎么办，看下面这张清单："},
+            {"type": "guide_card", "text": "补办社保卡", "card": card},
+            offer,
+            LINK,
+        ],
+        asked="whole",
+    )
+    messages, _ = run_action(ActionAnswerGuide(), make_tracker("补办社保卡全部流程"))
+    assert len(messages) == 4
+    assert messages[1]["text"] is None and messages[1]["custom"]["guide_card"] == card
+    assert messages[1]["custom"]["route"] == {"kind": "guide", "id": "ss-card-replace"}
+    assert messages[2]["buttons"] == offer["buttons"] and messages[2]["text"] == offer["text"]
+    assert messages[3]["custom"]["link"] == LINK["url"]
 
 
-def test_item_and_its_own_bundle_are_not_ambiguous(gateway):
-    state = gateway.state
-    hits = [state.hit("ss-card-replace", 1.2), state.hit("yjs-ss-card", 1.19)]
-    assert pick_choices(hits) == []
+def test_clarify_relays_the_buttons_and_keeps_what_was_asked(gateway, make_tracker, run_action):
+    ids = ["hpf-withdraw-rent", "hpf-withdraw-purchase", "hpf-withdraw-retire"]
+    gateway.state.set_answer("公积金怎么取多久到账", "clarify", messages=[CLARIFY], asked="time", choices=ids)
+    tracker = make_tracker("公积金怎么取多久到账", slots={"last_guide_id": "passport"})
+    messages, events = run_action(ActionAnswerGuide(), tracker)
+    assert [m["text"] for m in messages] == [CLARIFY["text"]]
+    assert messages[0]["buttons"] == CLARIFY["buttons"]
+    assert messages[0]["custom"]["route"] == {"kind": "none", "id": None}
+    assert slots(events) == {"last_asked": "time", "miss_count": 0.0}  # the last guide stays until one is chosen
 
 
-def test_not_confident_says_so_then_hands_over_on_second_miss(gateway, make_tracker, run_action):
-    gateway.state.set_search("火星签证", False, [("passport", 0.5)])
+def test_site_fact_keeps_the_last_guide(gateway, make_tracker, run_action):
+    gateway.state.set_answer(
+        "几点下班", "site", messages=[{"text": "政务服务中心办公时间：9:00-17:00。"}], asked="site:hours"
+    )
+    tracker = make_tracker("几点下班", slots={"last_guide_id": "passport", "last_asked": "fee"})
+    messages, events = run_action(ActionAnswerGuide(), tracker)
+    assert messages[0]["text"].startswith("政务服务中心")
+    assert slots(events) == {"last_asked": "site:hours", "miss_count": 0.0}
+    # the next turn does not send a site fact as last_asked (the gateway takes only the seven aspects)
+    tracker = make_tracker("那周末呢", slots={"last_guide_id": "passport", "last_asked": "site:hours"})
+    run_action(ActionAnswerGuide(), tracker)
+    assert answer_calls(gateway)[-1] == {"q": "那周末呢", "last": "passport"}
+
+
+def test_abstain_says_not_sure_then_hands_over_on_second_miss(gateway, make_tracker, run_action):
     messages, events = run_action(ActionAnswerGuide(), make_tracker("火星签证"))
     assert responses(messages) == ["utter_guide_not_sure"]
     assert slots(events) == {"miss_count": 1.0}
@@ -71,90 +129,138 @@ def test_not_confident_says_so_then_hands_over_on_second_miss(gateway, make_trac
 
 def test_gateway_down_is_said_plainly(monkeypatch, make_tracker, run_action):
     monkeypatch.setenv("GATEWAY_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
-    messages, events = run_action(ActionAnswerGuide(), make_tracker("办护照"))
-    assert responses(messages) == ["utter_service_down"]
-    assert events == []
+    for action, tracker in (
+        (ActionAnswerGuide(), make_tracker("办护照")),
+        (ActionAnswerFollowup(), make_tracker("要带啥", intent="ask_materials", slots={"last_guide_id": "passport"})),
+        (ActionShowGuide(), make_tracker("/choose_guide", entities=[{"entity": "guide_id", "value": "passport"}])),
+    ):
+        messages, events = run_action(action, tracker)
+        assert responses(messages) == ["utter_service_down"], action.name()
+        assert events == []
 
 
-def test_choice_button_shows_that_guide(gateway, make_tracker, run_action):
-    tracker = make_tracker(
-        '/choose_guide{"guide_id":"passport"}',
-        intent="choose_guide",
-        entities=[{"entity": "guide_id", "value": "passport"}],
+def test_followup_passes_the_aspect_and_the_last_guide(gateway, make_tracker, run_action):
+    gateway.state.set_answer(
+        "在哪办", "answer", route=("guide", "passport"), messages=[{"text": "办护照到出入境窗口办。"}], asked="where"
     )
-    messages, events = run_action(ActionShowGuide(), tracker)
-    assert responses(messages)[0] == "utter_guide_item"
-    assert slots(events)["last_guide_id"] == "passport"
-
-
-def test_bundle_shows_merged_checklist_and_steps(gateway, make_tracker, run_action):
-    tracker = make_tracker(
-        '/show_bundle{"bundle_id":"yjs-newborn"}',
-        intent="show_bundle",
-        entities=[{"entity": "bundle_id", "value": "yjs-newborn"}],
-    )
-    messages, events = run_action(ActionShowBundle(), tracker)
-    assert responses(messages)[0] == "utter_guide_bundle"
-    bundle = gateway.state.guides["yjs-newborn"]
-    assert messages[0]["materials"] == format_materials(bundle["merged_materials"])
-    assert bundle["steps"][0] in messages[0]["steps"]
-    assert messages[0]["window"]  # the 一件事 window was looked up
-    assert messages[0]["custom"]["route"] == {"kind": "bundle", "id": "yjs-newborn"}
-    assert slots(events)["last_guide_kind"] == "bundle"
-
-
-def test_followups_answer_from_last_guide(gateway, make_tracker, run_action):
-    guide = gateway.state.guides["passport"]
-    expected = {
-        "ask_materials": ("utter_followup_materials", "materials", format_materials(guide["materials"])),
-        "ask_location": ("utter_followup_location", "floor", guide["window_info"]["location"]["floor"]),
-        "ask_time": ("utter_followup_time", "time_limit", guide["time_limit"]),
-        "ask_fee": ("utter_followup_fee", "fee", guide["fee"]),
+    for intent, asked in (
+        ("ask_materials", "materials"),
+        ("ask_location", "where"),
+        ("ask_time", "time"),
+        ("ask_online", "online"),
+        ("ask_fee", "fee"),
+    ):
+        tracker = make_tracker("在哪办", intent=intent, slots={"last_guide_id": "passport", "last_asked": "fee"})
+        run_action(ActionAnswerFollowup(), tracker)
+        assert answer_calls(gateway)[-1] == {"q": "在哪办", "last": "passport", "asked": asked}, intent
+    messages, events = run_action(ActionAnswerFollowup(), tracker)
+    assert messages[0]["custom"]["route"] == {"kind": "guide", "id": "passport"}
+    assert slots(events) == {
+        "last_guide_id": "passport",
+        "last_guide_kind": "item",
+        "last_asked": "where",
+        "miss_count": 0.0,
     }
-    for intent, (response, key, value) in expected.items():
-        tracker = make_tracker("x", intent=intent, slots={"last_guide_id": "passport"})
-        messages, _ = run_action(ActionAnswerFollowup(), tracker)
-        assert responses(messages) == [response], intent
-        assert messages[0][key] == value
-        assert messages[0]["custom"]["route"] == {"kind": "guide", "id": "passport"}
-    tracker = make_tracker("能网上办吗", intent="ask_online", slots={"last_guide_id": "passport"})
-    messages, _ = run_action(ActionAnswerFollowup(), tracker)
-    assert responses(messages) == ["utter_followup_online" if guide["online"] else "utter_followup_offline_only"]
+
+
+def test_followup_naming_another_errand_switches_to_it(gateway, make_tracker, run_action):
+    gateway.state.set_answer(
+        "那身份证呢", "answer", route=("guide", "id-card-renew"), messages=[{"text": "换身份证：20元。"}], asked="fee"
+    )
+    tracker = make_tracker("那身份证呢", intent="ask_fee", slots={"last_guide_id": "ss-card-replace"})
+    messages, events = run_action(ActionAnswerFollowup(), tracker)
+    assert messages[0]["text"] == "换身份证：20元。"
+    assert slots(events)["last_guide_id"] == "id-card-renew"
 
 
 def test_followup_without_topic_asks_which_errand(gateway, make_tracker, run_action):
-    messages, _ = run_action(ActionAnswerFollowup(), make_tracker("要带啥", intent="ask_materials"))
+    messages, events = run_action(ActionAnswerFollowup(), make_tracker("要带啥", intent="ask_materials"))
     assert responses(messages) == ["utter_followup_no_topic"]
+    assert events == []
+    assert answer_calls(gateway) == [{"q": "要带啥", "asked": "materials"}]
 
 
-def test_followup_with_new_topic_replaces_last_guide(gateway, make_tracker, run_action):
-    gateway.state.set_search("护照要带啥", True, [("passport", 1.2)])
-    tracker = make_tracker(
-        "护照要带啥",
-        intent="ask_materials",
-        slots={"last_guide_id": "ss-card-replace"},
-        entities=[{"entity": "service", "value": "护照"}],
-    )
+def test_followup_the_gateway_cannot_place_is_a_miss(gateway, make_tracker, run_action):
+    tracker = make_tracker("要带啥", intent="ask_materials", slots={"last_guide_id": "gone-guide"})
     messages, events = run_action(ActionAnswerFollowup(), tracker)
-    assert messages[0]["name"] == gateway.state.guides["passport"]["name"]
-    assert slots(events)["last_guide_id"] == "passport"
+    assert responses(messages) == ["utter_guide_not_sure"]
+    assert slots(events) == {"miss_count": 1.0}
 
 
-def test_bundle_fee_lists_members(gateway, make_tracker, run_action):
-    tracker = make_tracker("收费吗", intent="ask_fee", slots={"last_guide_id": "yjs-ss-card"})
-    messages, _ = run_action(ActionAnswerFollowup(), tracker)
-    member = gateway.state.guides["ss-card-replace"]
-    assert member["fee"] in messages[0]["fee"]
+def test_choice_button_asks_for_that_entry_and_the_remembered_aspect(gateway, make_tracker, run_action):
+    gateway.state.set_answer(
+        "hpf-withdraw-rent",
+        "answer",
+        route=("guide", "hpf-withdraw-rent"),
+        messages=[{"text": "租房提取公积金：3个工作日。"}],
+        asked="time",
+    )
+    entities = [{"entity": "guide_id", "value": "hpf-withdraw-rent"}]
+    tracker = make_tracker(
+        '/choose_guide{"guide_id":"hpf-withdraw-rent"}',
+        intent="choose_guide",
+        entities=entities,
+        slots={"last_asked": "time"},
+    )
+    messages, events = run_action(ActionShowGuide(), tracker)
+    assert answer_calls(gateway) == [{"id": "hpf-withdraw-rent", "asked": "time"}]
+    assert messages[0]["text"] == "租房提取公积金：3个工作日。"
+    assert slots(events)["last_guide_id"] == "hpf-withdraw-rent"
+    for remembered in ("overview", "site:hours", None):  # only the seven aspects are passed on
+        tracker = make_tracker(
+            "/choose_guide", intent="choose_guide", entities=entities, slots={"last_asked": remembered}
+        )
+        run_action(ActionShowGuide(), tracker)
+        assert answer_calls(gateway)[-1] == {"id": "hpf-withdraw-rent"}
 
 
-def test_very_long_message_is_searched_by_its_start(gateway, make_tracker, run_action):
+def test_choice_button_without_an_entry_asks_which(gateway, make_tracker, run_action):
+    tracker = make_tracker("/choose_guide", intent="choose_guide", entities=[{"entity": "guide_id", "value": "../x"}])
+    messages, _ = run_action(ActionShowGuide(), tracker)
+    assert responses(messages) == ["utter_followup_no_topic"]
+    assert answer_calls(gateway) == []
+
+
+def test_bundle_button_asks_for_the_whole_checklist(gateway, make_tracker, run_action):
+    gateway.state.set_answer(
+        "yjs-newborn",
+        "answer",
+        route=("bundle", "yjs-newborn"),
+        messages=[
+            {"text": "出生一件事一次办好这几件事。"},
+            {"type": "link", "text": "看整套材料清单", "url": "/guides/yjs-newborn"},
+        ],
+        asked="whole",
+    )
+    entities = [{"entity": "bundle_id", "value": "yjs-newborn"}]
+    tracker = make_tracker('/show_bundle{"bundle_id":"yjs-newborn"}', intent="show_bundle", entities=entities)
+    messages, events = run_action(ActionShowBundle(), tracker)
+    assert answer_calls(gateway) == [{"id": "yjs-newborn", "asked": "whole"}]
+    assert messages[0]["custom"]["route"] == {"kind": "bundle", "id": "yjs-newborn"}
+    assert messages[1]["custom"]["link"] == "/guides/yjs-newborn"
+    assert slots(events)["last_guide_kind"] == "bundle"
+    # no entity: the bundle in context
+    tracker = make_tracker(
+        "/show_bundle", intent="show_bundle", slots={"last_guide_id": "yjs-newborn", "last_guide_kind": "bundle"}
+    )
+    run_action(ActionShowBundle(), tracker)
+    assert answer_calls(gateway)[-1] == {"id": "yjs-newborn", "asked": "whole"}
+
+
+def test_very_long_message_is_sent_by_its_start(gateway, make_tracker, run_action):
     text = "社保卡" * 800  # 2,400 characters
     messages, _ = run_action(ActionAnswerGuide(), make_tracker(text))
     assert responses(messages) == ["utter_guide_not_sure"]
-    searched = [r[2]["q"][0] for r in gateway.state.requests if r[1] == "/api/search"]
-    assert len(searched[0]) == 500
+    assert [len(c["q"]) for c in answer_calls(gateway)] == [500]
 
 
 def test_emoji_only_message_gets_a_polite_answer(gateway, make_tracker, run_action):
     messages, _ = run_action(ActionAnswerGuide(), make_tracker("😀😀😀"))
     assert responses(messages) == ["utter_guide_not_sure"]
+
+
+def test_empty_message_is_not_sent(gateway, make_tracker, run_action):
+    messages, events = run_action(ActionAnswerGuide(), make_tracker("   "))
+    assert responses(messages) == ["utter_default"]
+    assert slots(events) == {"miss_count": 1.0}
+    assert answer_calls(gateway) == []

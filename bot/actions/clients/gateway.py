@@ -60,6 +60,22 @@ class GatewayClient:
     async def search(self, query: str, k: int = 5) -> dict[str, Any]:
         return await self._request("GET", "/api/search", params={"q": query, "k": str(k)})
 
+    async def answer(
+        self,
+        *,
+        q: str | None = None,
+        entry_id: str | None = None,
+        last: str | None = None,
+        last_asked: str | None = None,
+        asked: str | None = None,
+    ) -> dict[str, Any]:
+        """The gateway's one answer decision for the person's words `q` or a chosen entry, already worded."""
+        values = {"q": q, "id": entry_id, "last": last, "last_asked": last_asked, "asked": asked}
+        data = await self._request("GET", "/api/answer", params={k: v for k, v in values.items() if v})
+        if not isinstance(data, dict):
+            raise GatewayError("GET /api/answer: not an answer")
+        return data
+
     async def guide(self, entry_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/api/guides/{quote(entry_id, safe='')}")
 

@@ -1,0 +1,1 @@
+"""The answer decision and the short, fact-first reply every channel gives (see index/decision.py)."""

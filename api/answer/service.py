@@ -1,0 +1,156 @@
+"""The one answer decision of the gateway: every channel, the Rasa actions and the degraded path call `answer()`.
+
+Order: an explicit entry (a pressed button) → a message that names no errand follows the last entry in context
+→ the centre's own facts (hours, address, parking…) → search + `index.decision.decide` (answer / clarify /
+abstain) → for an answer, a matching FAQ of that entry, else the asked field, else a short overview.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from api.answer.compose import Composer
+from api.chat.cards import ROUTE_OF_KIND
+from api.chat.content import Messages
+from api.chat.schemas import ChatMessage, Route
+from api.state import AppState
+from index import asked as asked_mod
+from index import text
+from index.asked import Asked
+from index.decision import Decision, DecisionCalibration, decide_twice, load_calibration, search_twice
+from index.search import EmptyQuery
+
+DecisionKind = Literal["answer", "clarify", "abstain", "site"]
+# a FAQ question this close to the message is what was asked; higher when the person asks for the whole thing
+FAQ_MIN_COSINE = 0.93
+FAQ_MIN_COSINE_WHOLE = 0.96
+# "那身份证呢" after "社保卡补办多少钱": the same question about another errand
+_SAME_QUESTION_AGAIN = re.compile(r"^(那|那么|还有)?.{1,16}(呢|嘞|咧|捏)[?？。!！]*$")
+
+
+@dataclass
+class Answer:
+    decision: DecisionKind
+    messages: list[ChatMessage]
+    route: Route = field(default_factory=Route)
+    asked: str | None = None  # fee / time / where / online / materials / who / whole / faq / a site fact
+    confidence: float | None = None
+    choices: list[str] = field(default_factory=list)  # clarify: the ids offered
+
+
+class Answerer:
+    """Reads the catalogue and searcher from AppState on every call, so a hot index swap is seen at once."""
+
+    def __init__(self, state: AppState, messages: Messages, calibration: DecisionCalibration | None = None) -> None:
+        self.state = state
+        self.messages = messages
+        self.calibration = calibration or load_calibration()
+
+    def _composer(self) -> Composer:
+        return Composer(self.state.catalogue, self.messages)
+
+    def answer(
+        self,
+        message: str | None,
+        *,
+        last_id: str | None = None,
+        last_asked: str | None = None,
+        entry_id: str | None = None,
+        asked: str | None = None,
+    ) -> Answer:
+        cat = self.state.catalogue
+        wanted: Asked | None = asked if asked in asked_mod.ASPECTS else None  # type: ignore[assignment]
+        if entry_id:
+            if cat.kind_of(entry_id) is None:
+                return self._abstain(None)
+            return self._entry(entry_id, wanted, None, 1.0)
+        norm = text.normalize(message or "")
+        if not text.strip_punct(norm):
+            return self._abstain(None)
+        wanted = wanted or asked_mod.asked_about(norm)
+        if wanted is None and last_asked in asked_mod.ASPECTS and _SAME_QUESTION_AGAIN.match(norm):
+            wanted = last_asked  # type: ignore[assignment]
+        if last_id and cat.kind_of(last_id) and asked_mod.names_nothing(norm) and wanted is not None:
+            return self._entry(last_id, wanted, None, None)
+        bare = asked_mod.is_bare_topic(norm)
+        decision = self._decide(norm, bare)
+        site = self._site(norm, decision)
+        if site is not None:
+            return site
+        if decision.kind == "abstain":
+            if last_id and cat.kind_of(last_id) and wanted is not None:  # a follow-up search cannot place
+                return self._entry(last_id, wanted, None, None)
+            return self._abstain(decision.top.score if decision.top else None)
+        assert decision.top is not None
+        if decision.kind == "clarify":
+            choices = [(h.id, h.kind, h.name) for h in decision.choices]
+            return Answer(
+                decision="clarify",
+                messages=self._composer().clarify(choices),
+                asked=wanted,
+                confidence=decision.top.score,
+                choices=[h.id for h in decision.choices],
+            )
+        top = decision.top
+        faq = None if bare else self._faq(norm, top.id, wanted)
+        reply = self._entry(top.id, None if faq is not None else wanted, faq, top.score)
+        reply.messages += self._composer().alternatives([(h.id, h.kind, h.name) for h in decision.alternatives])
+        return reply
+
+    # ---- parts ----
+
+    def _decide(self, norm: str, bare: bool) -> Decision:
+        searcher = self.state.searcher
+        if searcher is None:
+            return Decision("abstain")
+        try:
+            hits, errand_hits = search_twice(searcher, norm)
+        except EmptyQuery:
+            return Decision("abstain")
+        return decide_twice(hits, errand_hits, self.calibration, bare=bare)
+
+    def _faq(self, norm: str, entry_id: str, wanted: Asked | None) -> int | None:
+        searcher = self.state.searcher
+        if searcher is None:
+            return None
+        scores = searcher.faq_scores(norm, entry_id)
+        if not scores:
+            return None
+        best = max(range(len(scores)), key=scores.__getitem__)
+        floor = FAQ_MIN_COSINE_WHOLE if wanted == "whole" else FAQ_MIN_COSINE
+        return best if scores[best] >= floor else None
+
+    def _site(self, norm: str, decision: Decision) -> Answer | None:
+        """A fact of the centre when the message names the centre, or names no errand search can place."""
+        site = self.state.catalogue.site
+        facility = asked_mod.facility_of(norm, site)
+        fact = asked_mod.site_fact(norm)
+        if facility is None and fact is None:
+            return None
+        about_centre = asked_mod.names_the_centre(norm)
+        if not about_centre and decision.kind == "answer":
+            return None  # "结婚登记在哪" is about the errand
+        if not about_centre and facility is None and decision.kind == "clarify":
+            return None
+        messages = self._composer().site(fact or "facility", facility)
+        return Answer(decision="site", messages=messages, asked=f"site:{fact or 'facility'}")
+
+    def _entry(self, entry_id: str, wanted: Asked | None, faq: int | None, confidence: float | None) -> Answer:
+        kind = self.state.catalogue.kind_of(entry_id) or "item"
+        messages = self._composer().entry(entry_id, wanted, faq)
+        return Answer(
+            decision="answer",
+            messages=messages,
+            route=Route(kind=ROUTE_OF_KIND[kind], id=entry_id),  # type: ignore[arg-type]
+            asked="faq" if faq is not None else (wanted or "overview"),
+            confidence=confidence,
+        )
+
+    def _abstain(self, confidence: float | None) -> Answer:
+        return Answer(
+            decision="abstain",
+            messages=[ChatMessage(text=self.messages.text("answer", "not_sure"))],
+            confidence=confidence,
+        )

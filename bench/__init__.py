@@ -1,0 +1,1 @@
+"""Benches and evaluators that measure the assistant from outside the product package (`api/` stays the product)."""

@@ -17,12 +17,12 @@ from index.schema import Site
 
 ASKED_FILE = Path(__file__).resolve().parent.parent / "guides" / "asked.yml"
 Asked = Literal["fee", "time", "where", "online", "materials", "who", "whole"]
-ASPECTS: tuple[Asked, ...] = ("fee", "time", "where", "online", "materials", "who", "whole")
+ASPECTS: tuple[Asked, ...] = ("fee", "time", "online", "where", "materials", "who", "whole")  # "在哪个app上" is online
 # words that carry no errand: what is left of "在哪办呀" once these and the cue words go is nothing
 _FILLER = re.compile(
     r"[\W_\d]|请问|你好|您好|麻烦|问一下|问下|想问|我想|我要|我们|我家|我的|我|你们|你|要|想|去|来|办|呢|吗|啊|呀|吧|嘛|"
     r"哦|哈|的|了|得|地|是|有|没有|还|也|那|这|个|么|啥|什么|怎么|咋|多少|能|可以|在|和|跟|就|都|又|再|一下|一般|"
-    r"需要|应该|到底|现在|还有|那个|这个|事|一|给|帮|看|说|样|些|哪|里|儿|拿到|拿|到|弄|搞|整|带|准备|行|不|没|成"
+    r"需要|应该|到底|现在|还有|那个|这个|事|一|给|帮|看|说|样|些|哪|里|儿|拿到|拿|到|弄|搞|整|带|准备|行|不|没|成|过去|办事|服务|有人|人|上|下|搞到|晚上|几|号"
 )
 
 

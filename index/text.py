@@ -48,6 +48,12 @@ def normalize(text: str) -> str:
     return text[:MAX_QUERY_CHARS]
 
 
+def fold(text: str) -> str:
+    """Full-width -> half-width and traditional -> simplified only (case and spacing kept): what the Rasa NLU,
+    trained on simplified text, should read."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))  # type: ignore[attr-defined,no-any-return]
+
+
 def strip_punct(text: str) -> str:
     return _PUNCT.sub(" ", text).strip()
 

@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "eval" / "real" / "msgabench_gov_qa" / "citizen_messages_type_domain_sentiment.jsonl"
 TYPES = {"consult": "咨询", "complaint": "投诉/求助"}
+HOWTO_INTENTS = {"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"}
 
 
 def sample(path: Path, per_type: int, seed: int) -> dict[str, list[str]]:
@@ -32,6 +33,7 @@ def sample(path: Path, per_type: int, seed: int) -> dict[str, list[str]]:
 
 
 async def classify(model: str, groups: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    sys.path.insert(0, str(ROOT / "bot"))  # the pipeline's own components (addons.intent_guard)
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
@@ -64,9 +66,10 @@ def main() -> int:
     report = {"source": str(DATA.name), "per_type": args.per_type, "seed": args.seed, "predicted": counts}
     for key, tally in counts.items():
         total = sum(tally.values()) or 1
-        report[f"{key}_share"] = {
-            intent: round(tally.get(intent, 0) / total, 3) for intent in ("ask_howto", "file_complaint")
-        }
+        share = {intent: round(tally.get(intent, 0) / total, 3) for intent in ("ask_howto", "file_complaint")}
+        # a follow-up intent (ask_fee, ask_location…) is a how-to question too: the answer decision serves both
+        share["how_to"] = round(sum(n for intent, n in tally.items() if intent in HOWTO_INTENTS) / total, 3)
+        report[f"{key}_share"] = share
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     print(json.dumps(report, ensure_ascii=False, indent=2))

@@ -173,6 +173,8 @@ class Composer:
             "parking": s.parking or s.transport or s.address,
             "hotline": s.hotline,
             "transport": s.transport or s.address,
+            "web_portal": s.web_portal,
+            "mobile": next((a.name for a in s.appointment if a.channel.value == "mobile"), s.web_portal),
             "ways": "；".join(f"{a.name}（{a.how}）" if a.how else a.name for a in s.appointment),
         }
         key = f"site_{fact}"

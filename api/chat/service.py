@@ -16,7 +16,9 @@ from api.chat.cards import build_card
 from api.chat.content import Messages
 from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply, Route, RouteKind
 from api.state import AppState
+from index.cues import COMPLAINT_ENTRIES
 from index.search import EmptyQuery
+from index.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +118,8 @@ class RasaChatService:
         return resp.status_code == 200
 
     async def _ask_rasa(self, *, sender: str, message: str, channel: Channel) -> list[dict[str, Any]]:
-        body = {"sender": sender, "message": message, "metadata": {"channel": channel}}
+        words = message if message.startswith("/") else fold(message)  # "身份證過期了怎麼換" as trained
+        body = {"sender": sender, "message": words, "metadata": {"channel": channel}}
         try:
             async with asyncio.timeout(self.budget_s):
                 resp = await self.client.post(self.rasa_url + REST_PATH, json=body, timeout=self.budget_s)
@@ -238,6 +241,8 @@ class RasaChatService:
         """The same answer decision and wording as the full path; an abstention offers the ways out."""
         if answer.decision == "abstain":
             return self._not_found(intent, answer.confidence)
+        if answer.route.id in COMPLAINT_ENTRIES:  # a grievance: say how to file it while the form is unavailable
+            return self._degraded_payload("file_complaint", {})
         return self._reply(list(answer.messages), intent, answer.route, answer.confidence)
 
     def _not_found(self, intent: str | None, confidence: float | None = None) -> ChatReply:

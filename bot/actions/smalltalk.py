@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import intent_of, say
-from actions.guides import not_answered
+from actions.guides import ask, entry_id, not_answered, respond, words
 from actions.pending import retry_pending_complaint
 
 REPLIES = {
@@ -41,5 +41,15 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         events = await retry_pending_complaint(dispatcher, tracker)
-        response = "utter_out_of_scope" if intent_of(tracker)[0] == "out_of_scope" else "utter_default"
+        out_of_scope = intent_of(tracker)[0] == "out_of_scope"
+        text = words(tracker)
+        if out_of_scope and text:
+            # the NLU says "not ours", but pinyin or an unusual wording of a covered errand is still found by
+            # search: the gateway's decision answers it, or abstains and we decline as before
+            answer = await ask(dispatcher, tracker, q=text, last=entry_id(tracker.get_slot("last_guide_id")))
+            if answer is None:
+                return events
+            if answer.get("decision") != "abstain" and answer.get("messages"):
+                return events + await respond(dispatcher, tracker, answer)
+        response = "utter_out_of_scope" if out_of_scope else "utter_default"
         return events + await not_answered(dispatcher, tracker, response)

@@ -67,3 +67,18 @@ def test_out_of_scope_twice_hands_over(gateway, make_tracker, run_action):
     tracker = make_tracker("讲个笑话", intent="out_of_scope", slots={"miss_count": 1.0})
     messages, _ = run_action(ActionFallback(), tracker)
     assert [m["response"] for m in messages][-1] == "utter_handoff_unavailable"
+
+
+def test_out_of_scope_words_that_search_places_are_answered(gateway, make_tracker, run_action):
+    """Pinyin or an unusual wording the NLU calls out of scope still reaches the gateway's answer decision."""
+    from tests.bot.fake_gateway import message
+
+    gateway.state.set_answer(
+        "shebaoka diule zenmeban", "answer", ("guide", "ss-card-replace"), [message(text="ss card")], asked="whole"
+    )
+    messages, events = run_action(ActionFallback(), make_tracker("shebaoka diule zenmeban", intent="out_of_scope"))
+    assert [m["text"] for m in messages] == ["ss card"]
+    assert messages[0]["custom"]["route"] == {"kind": "guide", "id": "ss-card-replace"}
+    assert {"event": "slot", "name": "last_guide_id", "value": "ss-card-replace"} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]

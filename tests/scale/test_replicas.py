@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -56,6 +57,36 @@ def test_follow_up_on_the_other_replica_keeps_the_context(rig: Cluster) -> None:
     # the two turns really ran on different Rasa processes (nginx logged which one answered)
     hits = rig.rasa_hits(since)
     assert [upstream for _, upstream, _ in hits] == [u.removeprefix("http://") for u in rig.rasa_urls], hits
+
+
+# floors under the figures `make bench` measures through the whole stack (see the README): a slice of our own dev
+# files, every Nth line, so a change that throws the conversation back is caught in `make test`
+CHAT_SLICE, PRECISION_SLICE = 8, 5
+FLOOR_RIGHT_ANSWER, FLOOR_PRECISION, CEILING_FORM_ON_QUESTIONS = 0.70, 0.75, 0.10
+
+
+def test_the_conversation_holds_its_floor(rig: Cluster) -> None:
+    """Dev questions through nginx, gateway, Rasa and the actions: right first answers, the asked fact first."""
+    from bench import chat_eval, precision_eval
+    from bench.evalclient import HttpChatClient, read_jsonl, run_turns
+    from index import catalogue
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    client = HttpChatClient(rig.public_url)
+    try:
+        chat_lines = read_jsonl(data / "dev_questions.jsonl")[::CHAT_SLICE]
+        chat = chat_eval.summarise(chat_lines, run_turns(client, [x["q"] for x in chat_lines], 2), "full")
+        prec_lines = read_jsonl(data / "precision_questions.jsonl")[::PRECISION_SLICE]
+        turns = run_turns(client, [x["q"] for x in prec_lines], 2)
+        prec = precision_eval.summarise(precision_eval.evaluate(catalogue.load(), prec_lines, turns), turns, "full")
+    finally:
+        client.close()
+    targets = chat["targets"]
+    report = f"chat {targets}\nprecision {prec['rate']}\n{rig.log_tails()}"
+    print(f"\nconversation floor: right {targets['right_answer_rate']['value']}, precision {prec['rate']['value']}")
+    assert targets["right_answer_rate"]["value"] >= FLOOR_RIGHT_ANSWER, report
+    assert targets["complaint_form_on_questions"]["value"] <= CEILING_FORM_ON_QUESTIONS, report
+    assert prec["rate"]["value"] >= FLOOR_PRECISION, report
 
 
 def test_a_rasa_replica_killed_under_load_fails_no_turn(rig: Cluster) -> None:

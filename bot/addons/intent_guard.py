@@ -1,0 +1,84 @@
+"""A question is not a complaint: corrects DIET's intent between how-to and complaint from the words themselves.
+
+DIET on sparse features confuses "老公上班路上被车撞了，这算不算工伤，要去哪申请" (a question) with a complaint, and
+"营业执照交上去一个月了还没消息" (催办, a grievance without a question mark) with a how-to. The evidence is content:
+the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too) and the question markers there
+(`question`). Rules, in order:
+- file_complaint / check_case, question-shaped, no grievance cue, no case number -> ask_howto;
+- a how-to intent with a grievance cue and no question marker -> file_complaint.
+Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+CUES_FILE = Path(__file__).resolve().parents[2] / "guides" / "cues.yml"
+HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"})
+COMPLAINT_SIDE = frozenset({"file_complaint", "check_case"})
+CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
+
+
+def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(data.get("complaint") or ()), tuple(data.get("question") or ())
+
+
+def corrected(intent: str | None, text: str, grievance: tuple[str, ...], question: tuple[str, ...]) -> str | None:
+    """The intent to use instead of DIET's, or None to keep it."""
+    words = unicodedata.normalize("NFKC", text or "").lower()
+    asks = any(q in words for q in question)
+    aggrieved = any(g in words for g in grievance)
+    if intent in COMPLAINT_SIDE and asks and not aggrieved and not CASE_NUMBER.search(words):
+        return "ask_howto"
+    if intent in HOWTO_INTENTS and aggrieved and not asks:
+        return "file_complaint"
+    return None
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class IntentGuard(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> IntentGuard:
+        return cls()
+
+    def __init__(self) -> None:
+        self.grievance, self.question = load_cues()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name = intent.get(INTENT_NAME_KEY)
+            better = corrected(name, message.get(TEXT) or "", self.grievance, self.question)
+            if better is None or better == name:
+                continue
+            # DIET's confidence moves to the corrected intent and DIET's pick goes last, so the FallbackClassifier
+            # after this sees a clear winner, as DIET had
+            confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in (better, name)]
+            top = {INTENT_NAME_KEY: better, PREDICTED_CONFIDENCE_KEY: confidence}
+            demoted = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 0.0}
+            message.set(INTENT, top, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [top, *others, demoted], add_to_output=True)
+        return messages

@@ -4,7 +4,8 @@ DIET on sparse features confuses "老公上班路上被车撞了，这算不算�
 "营业执照交上去一个月了还没消息" (催办, a grievance without a question mark) with a how-to. The evidence is content:
 the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too) and the question markers there
 (`question`). Rules, in order:
-- file_complaint / check_case, question-shaped, no grievance cue, no case number -> ask_howto;
+- file_complaint / check_case, question-shaped, at most 60 characters, no grievance cue (`complaint` and
+  `grievance`), no case number -> ask_howto;
 - a how-to intent with a grievance cue and no question marker -> file_complaint.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
 """
@@ -27,12 +28,15 @@ from rasa.shared.nlu.training_data.message import Message
 CUES_FILE = Path(__file__).resolve().parents[2] / "guides" / "cues.yml"
 HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"})
 COMPLAINT_SIDE = frozenset({"file_complaint", "check_case"})
+MAX_QUESTION_CHARS = 60
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
 
 def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(grievance words: `complaint` and `grievance`, question markers: `question`) from guides/cues.yml."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(data.get("complaint") or ()), tuple(data.get("question") or ())
+    grievance = (*(data.get("complaint") or ()), *(data.get("grievance") or ()))
+    return tuple(str(w) for w in grievance), tuple(str(w) for w in data.get("question") or ())
 
 
 def corrected(intent: str | None, text: str, grievance: tuple[str, ...], question: tuple[str, ...]) -> str | None:
@@ -40,7 +44,8 @@ def corrected(intent: str | None, text: str, grievance: tuple[str, ...], questio
     words = unicodedata.normalize("NFKC", text or "").lower()
     asks = any(q in words for q in question)
     aggrieved = any(g in words for g in grievance)
-    if intent in COMPLAINT_SIDE and asks and not aggrieved and not CASE_NUMBER.search(words):
+    short = len(words) <= MAX_QUESTION_CHARS  # a letter telling a story is rarely just a question
+    if intent in COMPLAINT_SIDE and asks and short and not aggrieved and not CASE_NUMBER.search(words):
         return "ask_howto"
     if intent in HOWTO_INTENTS and aggrieved and not asks:
         return "file_complaint"

@@ -22,8 +22,8 @@ run: setup        ## set up if needed, build what is stale, serve everything tha
 	@scripts/run.sh
 
 lint: setup
-	@.venv/bin/ruff check index api bench tests scripts
-	@.venv/bin/ruff format --check index api bench tests scripts
+	@.venv/bin/ruff check index api bench tests scripts civic
+	@.venv/bin/ruff format --check index api bench tests scripts civic
 	@.venv/bin/mypy
 
 test: setup       ## lint, type-check and run the test suite

@@ -24,26 +24,29 @@ PY311=$(find_python 3.11 PYTHON311) || { echo "setup: Python 3.11 not found; ins
 PY310=$(find_python 3.10 PYTHON310) || { echo "setup: Python 3.10 not found (Rasa 3.6 needs it); install it or set PYTHON310=/path/to/python3.10" >&2; exit 1; }
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-if ! stamp_ok .venv requirements.txt requirements-dev.txt; then
+# civic/ (rules both venvs share) is installed editable by a line in each requirements file; its
+# pyproject.toml is stamped too, so a change to its packaging reinstalls it
+if ! stamp_ok .venv requirements.txt requirements-dev.txt civic/pyproject.toml; then
   say ".venv (Python 3.11): installing torch 2.13.0 CPU, then the app's packages (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$PY311" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
   .venv/bin/pip install -q -r requirements.txt -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import torch, sentence_transformers, faiss, bm25s, fastapi" \
+  .venv/bin/python -c "import torch, sentence_transformers, faiss, bm25s, fastapi" && .venv/bin/pip show -q baihua-civic \
     || { echo "setup: .venv is incomplete (see pip output above)" >&2; exit 1; }
-  stamp_write .venv requirements.txt requirements-dev.txt
+  stamp_write .venv requirements.txt requirements-dev.txt civic/pyproject.toml
 else
   say ".venv up to date"
 fi
 
-if ! stamp_ok .venv-rasa requirements-rasa.txt; then
+if ! stamp_ok .venv-rasa requirements-rasa.txt civic/pyproject.toml; then
   say ".venv-rasa (Python 3.10): installing rasa 3.6.21 (several minutes the first time)"
   [ -x .venv-rasa/bin/python ] || "$PY310" -m venv .venv-rasa
   .venv-rasa/bin/pip install -q -r requirements-rasa.txt 2>&1 | grep -v -e "^WARNING: Location" -e DEPRECATION || true
-  .venv-rasa/bin/python -c "import rasa, rasa_sdk, jieba" \
+  # from bot/, where the action server runs: civic must come from the venv there, not from the root
+  (cd bot && ../.venv-rasa/bin/python -c "import rasa, rasa_sdk, jieba, civic.phone") \
     || { echo "setup: .venv-rasa is incomplete (see pip output above)" >&2; exit 1; }
-  stamp_write .venv-rasa requirements-rasa.txt
+  stamp_write .venv-rasa requirements-rasa.txt civic/pyproject.toml
 else
   say ".venv-rasa up to date"
 fi

@@ -1,20 +1,20 @@
-"""Shared helpers: the meta payload on every bot message, slot reading, phone masking."""
+"""Shared helpers: the meta payload on every bot message, slot reading; phones by the rule in civic/phone.py."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.gateway import GatewayClient
+from civic.phone import find_phone as find_phone  # re-exported: the gateway files cases under the same rule
+from civic.phone import mask_phone as mask_phone
+from civic.phone import normalize_phone as normalize_phone
 
 ROUTE_KINDS = {"item": "guide", "bundle": "bundle", "window": "window"}
 # channels the gateway's case API takes from the action server; hotline and window cases are the console's
 CITIZEN_CHANNELS = frozenset({"wechat", "miniprogram", "telegram", "widget"})
-MOBILE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
-LANDLINE_RE = re.compile(r"^(0\d{2,3})-?(\d{7,8})$")
 
 
 def client() -> GatewayClient:
@@ -55,27 +55,6 @@ def button(title: str, intent: str, **entities: str) -> dict[str, str]:
         return {"title": title, "payload": f"/{intent}"}
     pairs = ",".join(f'"{k}":"{v}"' for k, v in entities.items())
     return {"title": title, "payload": f"/{intent}{{{pairs}}}"}
-
-
-def normalize_phone(text: str) -> str | None:
-    """A mainland mobile or landline number, normalised; None when invalid."""
-    compact = re.sub(r"[\s()\uff08\uff09]", "", text or "").replace("\uff0d", "-").replace("\u2014", "-")
-    digits_only = compact.replace("-", "")
-    mobile = MOBILE_RE.match(digits_only)
-    if mobile:
-        return mobile.group(1)
-    landline = LANDLINE_RE.match(compact) or LANDLINE_RE.match(digits_only)
-    if landline:
-        return f"{landline.group(1)}-{landline.group(2)}"
-    return None
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678 for mobiles, 0371-****5678 for landlines: enough to recognise, not to misuse."""
-    if "-" in phone:
-        area, number = phone.split("-", 1)
-        return f"{area}-****{number[-4:]}"
-    return f"{phone[:3]}****{phone[-4:]}"
 
 
 def channel_of(tracker: Tracker) -> str:

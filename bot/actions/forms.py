@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.gateway import GatewayError
-from actions.common import button, channel_of, client, intent_of, mask_phone, normalize_phone, say
+from actions.common import button, channel_of, client, find_phone, intent_of, mask_phone, say
 from actions.handoff import hand_over
 from actions.pending import file_case
 
@@ -128,7 +128,7 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_complaint_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        phone = normalize_phone(re.sub(r"[^\d+\-\s]", "", str(value or "")))
+        phone = find_phone(str(value or ""))  # the slot is the whole message: "我电话是138 1234 5678，白天打"
         if not phone:
             say(dispatcher, tracker, "utter_invalid_complaint_phone", kind="complaint")
             return {"complaint_phone": None}

@@ -1,37 +1,35 @@
-"""What people type as a phone number, what we store, and what we show."""
+"""The case API files under the shared phone rule (civic/phone.py; its cases are in tests/civic)."""
 
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 
-from api.cases.phone import mask_phone, normalize_phone
+import civic.phone as shared
+from api.cases import phone
+from tests.civic.cases import NORMALIZED
 
-
-@pytest.mark.parametrize(
-    ("raw", "stored"),
-    [
-        ("13812345678", "13812345678"),
-        ("138 1234 5678", "13812345678"),
-        ("+86 138-1234-5678", "13812345678"),
-        ("8613812345678", "13812345678"),
-        ("0371-61234567", "0371-61234567"),
-        ("037161234567", "0371-61234567"),
-        ("010 6123 4567", "010-61234567"),
-        ("(0371)6123456", "0371-6123456"),
-    ],
-)
-def test_accepted(raw: str, stored: str) -> None:
-    assert normalize_phone(raw) == stored
+LANDLINES = [(raw, stored) for raw, stored in NORMALIZED if "-" in stored]
 
 
-@pytest.mark.parametrize(
-    "raw", ["", "123", "12812345678", "1381234567", "138123456789", "abc", "12345", "0371-0123456", "13812345678x"]
-)
-def test_refused(raw: str) -> None:
-    assert normalize_phone(raw) is None
+def test_the_case_api_uses_the_shared_rule_itself() -> None:
+    assert phone.normalize_phone is shared.normalize_phone
+    assert phone.mask_phone is shared.mask_phone
+    assert phone.last4("0371-65123456") == "3456"
 
 
-def test_masks() -> None:
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone("0371-61234567") == "0371-****4567"
-    assert mask_phone("010-6123456") == "010-***3456"
+@pytest.mark.parametrize(("raw", "stored"), LANDLINES)
+def test_a_landline_complaint_is_filed_and_found(client: TestClient, raw: str, stored: str) -> None:
+    """What the bot accepts ("手机或座机都行") the case API files: as the bot sends it, and as a person types it."""
+    for sent in (shared.normalize_phone(raw), raw):
+        body = {
+            "category": "cannot-get-done",
+            "description": "座机留的电话，问问进度",
+            "phone": sent,
+            "channel": "wechat",
+        }
+        resp = client.post("/api/cases", json=body)
+        assert resp.status_code == 201, resp.text
+        found = client.get(f"/api/cases/{resp.json()['case_no']}", params={"phone_last4": stored[-4:]})
+        assert found.status_code == 200
+        assert found.json()["phone"] == shared.mask_phone(stored)

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.answer.service import Answerer
 from api.cases import auth, service
 from api.cases.auth import Role
 from api.cases.config import CaseConfig
@@ -175,6 +176,19 @@ def _card_json(request: Request, cat: Any, entry_id: str, score: float | None = 
     }
 
 
+def _short_answer(request: Request, q: str) -> dict[str, Any] | None:
+    """What the assistant would tell the caller first (the asked fact, or the centre's hours, address…): the
+    same answer decision as every chat channel, so the agent reads out what a citizen would read."""
+    answerer: Answerer | None = getattr(request.app.state, "answerer", None)
+    if answerer is None:
+        return None
+    a = answerer.answer(q)
+    if a.decision not in ("answer", "site"):
+        return None
+    lines = [m.text for m in a.messages if m.type == "text" and m.text]
+    return {"decision": a.decision, "asked": a.asked, "id": a.route.id, "text": "\n".join(lines)} if lines else None
+
+
 @router.get("/api/search")
 def search_api(
     request: Request,
@@ -197,6 +211,7 @@ def search_api(
             "query": q,
             "confident": result.confident,
             "took_ms": round(took, 1),
+            "answer": _short_answer(request, q),
             "results": [c for c in cards if c is not None],
         },
         headers={"Cache-Control": "no-store", "Server-Timing": f"search;dur={took:.1f}"},

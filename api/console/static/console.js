@@ -61,7 +61,7 @@
     async function run() {
       const q = input.value.trim();
       const mine = ++seq;
-      if (!q) { out.replaceChildren(); status.textContent = ""; return; }
+      if (!q) { out.replaceChildren(); status.textContent = ""; const a = $("#answer"); if (a) a.hidden = true; return; }
       status.textContent = "查询中…";
       try {
         const resp = await fetch("/console/api/search?k=5&q=" + encodeURIComponent(q), {
@@ -72,6 +72,11 @@
         if (!resp.ok) { status.textContent = "查询失败（" + resp.status + "），请稍后再试"; return; }
         const data = await resp.json();
         if (mine !== seq) return;
+        const answer = $("#answer");
+        if (answer) {  // the first reply a citizen would read: the asked fact, or the centre's hours, address…
+          answer.textContent = data.answer ? data.answer.text : "";
+          answer.hidden = !data.answer;
+        }
         out.replaceChildren(...data.results.map((r) => renderCard(tpl, r)));
         status.textContent = `${data.results.length} 条结果，${data.took_ms} 毫秒` + (data.confident ? "" : "（没有把握，请核对）");
         out.setAttribute("aria-busy", "false");

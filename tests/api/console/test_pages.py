@@ -275,3 +275,16 @@ def test_search_api_answers_fast_with_card_script_and_qr(as_role: AsRole, search
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml") and "<svg" in svg.text
     assert agent.get("/console/qr/no-such-guide.svg").status_code == 404
     assert agent.get("/console/api/search", params={"q": ""}).json()["results"] == []
+
+
+@pytest.mark.slow
+def test_search_api_leads_with_the_answer_a_citizen_would_read(as_role: AsRole, searcher: Searcher) -> None:
+    """Site facts and the asked fact for the agent, from the same answer decision as every chat channel."""
+    agent, _ = as_role("agent")
+    agent.app.state.app.searcher = searcher  # type: ignore[attr-defined]
+    cat = agent.app.state.app.catalogue  # type: ignore[attr-defined]
+    weekend = agent.get("/console/api/search", params={"q": "政务中心周六开门吗"}).json()["answer"]
+    assert weekend["decision"] == "site" and cat.site.hours.weekend in weekend["text"]
+    fee = agent.get("/console/api/search", params={"q": "补办身份证要多少钱"}).json()["answer"]
+    assert fee["asked"] == "fee" and cat.items[fee["id"]].fee in fee["text"]
+    assert agent.get("/console/api/search", params={"q": "帮我订一张去火星的机票"}).json()["answer"] is None

@@ -2,7 +2,8 @@
 
 Order: an explicit entry (a pressed button) → a message that names no errand follows the last entry in context
 → the centre's own facts (hours, address, parking…) → search + `index.decision.decide` (answer / clarify /
-abstain) → for an answer, a matching FAQ of that entry, else the asked field, else a short overview.
+abstain) → a grievance (the complaint entry first and complaint words, nothing specific asked) is `complaint` →
+for an answer, a matching FAQ of that entry, else the asked field, else a short overview.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ from api.chat.content import Messages
 from api.chat.schemas import ChatMessage, Route
 from api.state import AppState
 from index import asked as asked_mod
-from index import text
+from index import cues, text
 from index.asked import Asked
+from index.cues import COMPLAINT_ENTRIES
 from index.decision import Decision, DecisionCalibration, decide_twice, load_calibration, search_twice
 from index.search import EmptyQuery
 
-DecisionKind = Literal["answer", "clarify", "abstain", "site"]
+DecisionKind = Literal["answer", "clarify", "abstain", "site", "complaint"]
 # measured on tests/data/precision_questions.jsonl: FAQ paraphrases score 0.93–0.995 against their FAQ, field
 # questions ("居住证收费吗") up to 0.967 against an unrelated FAQ of the same errand
 FAQ_MIN_COSINE = 0.925
@@ -96,6 +98,10 @@ class Answerer:
                 choices=[h.id for h in decision.choices],
             )
         top = decision.top
+        if top.id in COMPLAINT_ENTRIES and wanted in (None, "whole") and "complaint" in cues.detect(norm):
+            # "为了一个章来回跑了四回": search and the words agree it is a grievance, not a question about the
+            # 办不成事 window ("办不成事反映窗口在几号" asks where): the complaint path, on every channel
+            return Answer(decision="complaint", messages=[], route=Route(kind="complaint"), confidence=top.score)
         faq = None if bare else self._faq(norm, top.id, wanted)
         reply = self._entry(top.id, None if faq is not None else wanted, faq, top.score)
         reply.messages += self._composer().alternatives([(h.id, h.kind, h.name) for h in decision.alternatives])

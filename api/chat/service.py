@@ -16,7 +16,6 @@ from api.chat.cards import build_card
 from api.chat.content import Messages
 from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply, Route, RouteKind
 from api.state import AppState
-from index.cues import COMPLAINT_ENTRIES
 from index.search import EmptyQuery
 from index.text import fold
 
@@ -241,7 +240,7 @@ class RasaChatService:
         """The same answer decision and wording as the full path; an abstention offers the ways out."""
         if answer.decision == "abstain":
             return self._not_found(intent, answer.confidence)
-        if answer.route.id in COMPLAINT_ENTRIES:  # a grievance: say how to file it while the form is unavailable
+        if answer.decision == "complaint":  # a grievance: say how to file it while the form is unavailable
             return self._degraded_payload("file_complaint", {})
         return self._reply(list(answer.messages), intent, answer.route, answer.confidence)
 

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.gateway import GatewayError
@@ -20,6 +20,7 @@ from actions.pending import retry_pending_complaint
 
 MAX_QUERY_CHARS = 500  # the gateway refuses queries over 2,000 characters and searches only the first 500
 MISSES_BEFORE_HANDOFF = 2
+STORY_MIN_CHARS = 8  # "我要投诉" names no grievance; "为了一个章来回跑了四回" tells one
 ASPECTS = frozenset({"fee", "time", "where", "online", "materials", "who", "whole"})
 FOLLOWUP_ASPECTS = {
     "ask_materials": "materials",
@@ -84,6 +85,8 @@ async def ask(dispatcher: CollectingDispatcher, tracker: Tracker, **params: str 
 async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, answer: dict[str, Any]) -> list[EventType]:
     """Relay an answer, a clarification or a fact of the centre and remember it; an abstention is a miss."""
     decision = answer.get("decision")
+    if decision == "complaint":
+        return complaint_from_story(tracker)
     if decision == "abstain" or not answer.get("messages"):
         return await not_answered(dispatcher, tracker, "utter_guide_not_sure")
     relay(dispatcher, tracker, answer)
@@ -92,6 +95,14 @@ async def respond(dispatcher: CollectingDispatcher, tracker: Tracker, answer: di
     if decision != "clarify" and route.get("id") and route.get("kind") in ENTRY_KINDS:
         events += [SlotSet("last_guide_id", route["id"]), SlotSet("last_guide_kind", ENTRY_KINDS[route["kind"]])]
     return events
+
+
+def complaint_from_story(tracker: Tracker) -> list[EventType]:
+    """A grievance told in the message (the gateway's `complaint` decision): the complaint form, with the story
+    already as its description so the form does not ask "what happened" again."""
+    story = words(tracker)
+    events: list[EventType] = [SlotSet("complaint_description", story)] if len(story) >= STORY_MIN_CHARS else []
+    return [*events, SlotSet("miss_count", 0.0), FollowupAction("complaint_form")]
 
 
 def words(tracker: Tracker) -> str:

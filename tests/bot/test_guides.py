@@ -264,3 +264,14 @@ def test_empty_message_is_not_sent(gateway, make_tracker, run_action):
     assert responses(messages) == ["utter_default"]
     assert slots(events) == {"miss_count": 1.0}
     assert answer_calls(gateway) == []
+
+
+def test_a_grievance_starts_the_complaint_form_with_the_story_as_description(gateway, make_tracker, run_action):
+    story = "为了一个章来回跑了四回还是办不成"
+    gateway.state.set_answer(story, "complaint", ("complaint", None), [])
+    messages, events = run_action(ActionAnswerGuide(), make_tracker(story, intent="ask_howto"))
+    assert messages == []
+    assert {"event": "slot", "name": "complaint_description", "value": story} in [
+        {k: e.get(k) for k in ("event", "name", "value")} for e in events
+    ]
+    assert events[-1]["event"] == "followup" and events[-1]["name"] == "complaint_form"

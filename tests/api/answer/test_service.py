@@ -74,3 +74,10 @@ def test_the_whole_procedure_gets_the_card_and_a_bundle_is_an_overview(answerer:
     bundle = answerer.answer(None, entry_id="yjs-newborn")
     assert bundle.route.kind == "bundle" and len(text_of(bundle)) <= 300
     assert any(m.type == "link" and m.url == "/guides/yjs-newborn" for m in bundle.messages)
+
+
+def test_a_grievance_is_the_complaint_path_but_a_question_about_its_window_is_not(answerer: Answerer) -> None:
+    told = answerer.answer("为了一个章来回跑了四回")
+    assert told.decision == "complaint" and told.route.kind == "complaint" and told.messages == []
+    asked = answerer.answer("办不成事反映窗口在几号")
+    assert asked.decision == "answer" and asked.asked == "where"

@@ -9,7 +9,7 @@ calibrated on our own dev set with an explicit cost (`python -m index calibrate-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -93,28 +93,39 @@ def decide(hits: Sequence[Hit], cal: DecisionCalibration, *, bare: bool = False)
     return Decision("answer", top=top, alternatives=alternatives[:MAX_ALTERNATIVES])
 
 
+ErrandHits = Sequence[Hit] | Callable[[], Sequence[Hit] | None] | None
+
+
 def decide_twice(
-    hits: Sequence[Hit], errand_hits: Sequence[Hit] | None, cal: DecisionCalibration, *, bare: bool = False
+    hits: Sequence[Hit], errand_hits: ErrandHits, cal: DecisionCalibration, *, bare: bool = False
 ) -> Decision:
     """Search once on the whole message; when that lands on a window or nothing, once more on the errand's words.
 
     "办居住证去几楼" ranks windows first ("几楼" is a window cue) though it names an errand, and "开小超市要准备啥材料"
-    scores lower whole than "开小超市": the errand named in the message is the better answer then.
+    scores lower whole than "开小超市": the errand named in the message is the better answer then. `errand_hits` may
+    be a function, so a live turn searches the second time only when the first did not settle it.
     """
     first = decide(hits, cal, bare=bare)
     if errand_hits is None or (first.kind == "answer" and first.top is not None and first.top.kind != "window"):
         return first
-    second = decide(errand_hits, cal)
+    second_hits = errand_hits() if callable(errand_hits) else errand_hits
+    if second_hits is None:
+        return first
+    second = decide(second_hits, cal)
     if second.kind == "answer" and second.top is not None and second.top.kind != "window":
         return second
     return first
 
 
-def search_twice(searcher: Searcher, normalised: str, k: int = 5) -> tuple[list[Hit], list[Hit] | None]:
-    """The hits of the message, and of its errand words when those differ (see decide_twice)."""
-    hits = searcher.search(normalised, k=k).hits
+def errand_search(searcher: Searcher, normalised: str, k: int = 5) -> list[Hit] | None:
+    """The hits of the message's errand words, None when those are the whole message (see decide_twice)."""
     errand = asked.errand_words(normalised)
-    return hits, (searcher.search(errand, k=k).hits if errand != normalised else None)
+    return searcher.search(errand, k=k).hits if errand != normalised else None
+
+
+def search_twice(searcher: Searcher, normalised: str, k: int = 5) -> tuple[list[Hit], list[Hit] | None]:
+    """Both searches at once, for the calibration (which replays every threshold over the same hits)."""
+    return searcher.search(normalised, k=k).hits, errand_search(searcher, normalised, k)
 
 
 # ---- calibration ---------------------------------------------------------------------------------------------

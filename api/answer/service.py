@@ -21,7 +21,7 @@ from index import asked as asked_mod
 from index import cues, text
 from index.asked import Asked
 from index.cues import COMPLAINT_ENTRIES
-from index.decision import Decision, DecisionCalibration, decide_twice, load_calibration, search_twice
+from index.decision import Decision, DecisionCalibration, decide_twice, errand_search, load_calibration
 from index.search import EmptyQuery
 
 DecisionKind = Literal["answer", "clarify", "abstain", "site", "complaint"]
@@ -114,10 +114,10 @@ class Answerer:
         if searcher is None:
             return Decision("abstain")
         try:
-            hits, errand_hits = search_twice(searcher, norm)
+            hits = searcher.search(norm, k=5).hits
         except EmptyQuery:
             return Decision("abstain")
-        return decide_twice(hits, errand_hits, self.calibration, bare=bare)
+        return decide_twice(hits, lambda: errand_search(searcher, norm), self.calibration, bare=bare)
 
     def _faq(self, norm: str, entry_id: str, wanted: Asked | None) -> int | None:
         """The FAQ the message asks, if any. e5 puts any two questions about one errand near 0.9, so a message

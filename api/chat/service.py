@@ -16,7 +16,6 @@ from api.chat.cards import build_card
 from api.chat.content import Messages
 from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply, Route, RouteKind
 from api.state import AppState
-from index.search import EmptyQuery
 from index.text import fold
 
 log = logging.getLogger(__name__)
@@ -230,10 +229,7 @@ class RasaChatService:
     async def _degraded_search(self, message: str) -> ChatReply:
         if self.state.searcher is None:
             return self._not_found(None)
-        try:
-            answer = await asyncio.to_thread(self.answerer.answer, message)
-        except EmptyQuery:
-            return self._reply([self._text("degraded", "empty_search")], None)
+        answer = await asyncio.to_thread(self.answerer.answer, message)  # blank or punctuation-only: abstains
         return self._answer_reply(answer, None)
 
     def _answer_reply(self, answer: Answer, intent: str | None) -> ChatReply:

@@ -30,6 +30,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "case_background": False,
         "open311_api_keys": OPEN311_KEY,
         "log_level": "WARNING",  # INFO lines from background threads would reach the terminal between tests
+        # a long first wait past a guess limit: a slow machine must not outlast it mid-test and get a guess back
+        # (tests of the wait itself set their own)
+        "guess_slowdown_s": 600.0,
     }
     values.update(overrides)
     return Settings(**values)

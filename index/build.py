@@ -19,7 +19,7 @@ from index.catalogue import Catalogue
 from index.embed import Encoder
 from index.schema import Bundle, Item, Window
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6  # 6: pinyin_words.json (typed pinyin -> the guides' words)
 DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "var" / "index"
 APPROX_MIN_PASSAGES = 20_000  # below this an exact flat index is both faster and exact
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
@@ -142,6 +142,9 @@ def build(
         bm_words.save(str(tmp / "bm25_words"), show_progress=False)
         bm_pinyin.save(str(tmp / "bm25_pinyin"), show_progress=False)
         np.save(tmp / "pinyin_passages.npy", np.asarray(pin_ids, dtype=np.int32), allow_pickle=False)
+        (tmp / "pinyin_words.json").write_text(
+            json.dumps(text.pinyin_vocabulary([p.text for p in passages]), ensure_ascii=False, sort_keys=True)
+        )
         manifest: dict[str, object] = {
             "version": INDEX_VERSION,
             "model": encoder.name,

@@ -124,6 +124,8 @@ class Searcher:
         self.bm_words = bm25s.BM25.load(str(index_dir / "bm25_words"))
         self.bm_pinyin = bm25s.BM25.load(str(index_dir / "bm25_pinyin"))
         self.pinyin_passages = np.load(index_dir / "pinyin_passages.npy", allow_pickle=False)
+        self.pinyin_words: dict[str, str] = json.loads((index_dir / "pinyin_words.json").read_text(encoding="utf-8"))
+        self.pinyin_fuzzy = text.fuzzy_vocabulary(self.pinyin_words)
         self.n_entries = len(self.entries)
         kinds = np.asarray([e["kind"] for e in self.entries])
         self.is_bundle = kinds == "bundle"
@@ -254,11 +256,16 @@ class Searcher:
         with self._cache_lock:
             self._cache.clear()
 
+    def readable(self, norm: str) -> str:
+        """A normalised query as the guides would write it: typed pinyin becomes the words it spells
+        ("shebaoka zenme banli" -> "社保卡怎么办理"); anything else is returned as it is."""
+        return text.from_pinyin(norm, self.pinyin_words, self.pinyin_fuzzy) or norm
+
     def search(self, query: str, k: int = 5, mode: Mode = "hybrid") -> SearchResult:
         t0 = time.perf_counter()
         if not isinstance(query, str) or not query.strip():
             raise EmptyQuery("query is empty")
-        norm = text.normalize(query)
+        norm = self.readable(text.normalize(query))
         if not text.strip_punct(norm):
             # emoji, punctuation only: nothing to match, so nothing to be confident about
             return SearchResult(query, (time.perf_counter() - t0) * 1000, False, [])

@@ -177,3 +177,104 @@ def pinyin_terms(syllables: list[str]) -> list[str]:
         return syllables
     stop = _question_bigrams()
     return [b for b in _bigrams(syllables) if b not in stop]
+
+
+# ---- typed pinyin -> the Chinese words it spells ----
+#
+# "huzhao banli yao duojiu" reads as 护照 办理 多久 to a person; the dense model and the word index only see letters.
+# The words the guides themselves use (plus the 政务 user dictionary) are the vocabulary: each toneless spelling
+# maps to the word the guides use most, so "shebaoka" is 社保卡 and never a rarer homophone.
+
+PINYIN_MIN_COVERED = 0.85  # share of the letters that must spell words or characters, else the query stays as typed
+
+
+def pinyin_vocabulary(texts: list[str]) -> dict[str, str]:
+    """{toneless spelling: word}: the most frequent word of two or more characters for each spelling, and for a
+    spelling no word has, the most frequent character."""
+    from pypinyin import lazy_pinyin
+
+    counts: dict[str, int] = {}
+    tk = _jieba()
+    words_of_dictionary = []
+    for path in sorted(DICTIONARY_DIR.glob("*.txt")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                words_of_dictionary.append(line.split()[0])
+    for t in [*texts, *words_of_dictionary, *QUESTION_WORDS]:
+        for w in tk.cut_for_search(strip_punct(normalize(t))):  # type: ignore[attr-defined]
+            if len(w) >= 2 and all(_CJK.match(c) for c in w):
+                counts[w] = counts.get(w, 0) + 1
+    chars: dict[str, int] = {}  # a lone syllable ("ling" 领, "diu" 丢) spells the guides' most frequent character
+    for t in texts:
+        for c in normalize(t):
+            if _CJK.match(c):
+                chars[c] = chars.get(c, 0) + 1
+    vocab: dict[str, str] = {}
+    for table in (counts, chars):  # a word's spelling is never taken by a character
+        for w, _ in sorted(table.items(), key=lambda kv: (-kv[1], kv[0])):
+            spelling = "".join(lazy_pinyin(w))
+            if spelling.isascii() and spelling.isalpha():
+                vocab.setdefault(spelling, w)
+    return vocab
+
+
+_FUZZY = ((re.compile(r"([zcs])h"), r"\1"), (re.compile(r"ng"), "n"))
+
+
+def fuzzy_spelling(spelling: str) -> str:
+    """zh/ch/sh -> z/c/s and -ng -> -n: the slips of typed pinyin ("gesui" for 个税 geshui)."""
+    for pattern, repl in _FUZZY:
+        spelling = pattern.sub(repl, spelling)
+    return spelling
+
+
+def fuzzy_vocabulary(vocab: dict[str, str]) -> dict[str, str]:
+    """The vocabulary under fuzzy spellings; the first (most frequent) word keeps a shared spelling."""
+    out: dict[str, str] = {}
+    for spelling, word in vocab.items():
+        out.setdefault(fuzzy_spelling(spelling), word)
+    return out
+
+
+def _cover(chunk: str, vocab: dict[str, str], longest: int) -> tuple[int, list[str]]:
+    """(letters covered, words) of the longest cover of `chunk` by vocabulary spellings, fewest words on a tie."""
+    n = len(chunk)
+    none: list[str] = []
+    best: list[tuple[int, int, list[str]]] = [(0, 0, none)] + [(-1, 0, none)] * n
+    for i in range(n):
+        cov, neg, ws = best[i]
+        if cov < 0:
+            continue
+        if (cov, neg) > best[i + 1][:2]:  # a letter no word spells
+            best[i + 1] = (cov, neg, ws)
+        for j in range(i + 1, min(n, i + longest) + 1):
+            word = vocab.get(chunk[i:j])
+            if word is not None and (cov + j - i, neg - 1) > best[j][:2]:
+                best[j] = (cov + j - i, neg - 1, [*ws, word])
+    return best[n][0], best[n][2]
+
+
+def from_pinyin(query: str, vocab: dict[str, str], fuzzy: dict[str, str] | None = None) -> str | None:
+    """The Chinese a typed-pinyin query spells ("gongjijin tiqu" -> "公积金提取"), or None when it spells too little.
+
+    Each typed chunk is covered by vocabulary spellings (most letters, then fewest words); letters no word spells
+    are dropped. Under fuzzy spellings a chunk may read as fewer words, which then win. Only for
+    Latin-only input (is_latin)."""
+    if not is_latin(query) or not vocab:
+        return None
+    longest = max(len(k) for k in vocab)
+    out: list[str] = []
+    letters = covered = 0
+    for chunk in re.findall(r"[a-z]+", query.lower()):
+        letters += len(chunk)
+        cov, words_ = _cover(chunk, vocab, longest)
+        loose = fuzzy_spelling(chunk)
+        if fuzzy:  # "gesui": 个税 under fuzzy spellings beats 个 + 岁 exactly
+            fcov, fwords = _cover(loose, fuzzy, longest)
+            if (fcov / len(loose), -len(fwords)) > (cov / len(chunk), -len(words_)):
+                cov, words_ = round(fcov / len(loose) * len(chunk)), fwords
+        covered += cov
+        out.extend(words_)
+    if not letters or covered / letters < PINYIN_MIN_COVERED:
+        return None
+    return "".join(out)

@@ -73,6 +73,8 @@ class Answerer:
         norm = text.normalize(message or "")
         if not text.strip_punct(norm):
             return self._abstain(None)
+        if self.state.searcher is not None:
+            norm = self.state.searcher.readable(norm)  # typed pinyin: the aspect and FAQ read the words it spells
         wanted = wanted or asked_mod.asked_about(norm)
         if wanted is None and last_asked in asked_mod.ASPECTS and _SAME_QUESTION_AGAIN.match(norm):
             wanted = last_asked  # type: ignore[assignment]
@@ -102,6 +104,9 @@ class Answerer:
             # "为了一个章来回跑了四回": search and the words agree it is a grievance, not a question about the
             # 办不成事 window ("办不成事反映窗口在几号" asks where): the complaint path, on every channel
             return Answer(decision="complaint", messages=[], route=Route(kind="complaint"), confidence=top.score)
+        if wanted == "where" and top.kind == "item" and top.window and "窗口" in norm and "window" in cues.detect(norm):
+            # "办营业执照的窗口在几楼" asks for the window (where, which counters, what else it does), not the errand
+            return self._entry(top.window, "where", None, top.score)
         faq = None if bare else self._faq(norm, top.id, wanted)
         reply = self._entry(top.id, None if faq is not None else wanted, faq, top.score)
         reply.messages += self._composer().alternatives([(h.id, h.kind, h.name) for h in decision.alternatives])

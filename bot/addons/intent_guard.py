@@ -6,7 +6,12 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 (`question`). Rules, in order:
 - file_complaint / check_case, question-shaped, at most 60 characters, no grievance cue (`complaint` and
   `grievance`), no case number -> ask_howto;
-- a how-to intent with a grievance cue and no question marker -> file_complaint.
+- a how-to intent with a grievance cue and no question marker -> file_complaint;
+- `inform` (a form answer: a phone number, a category, a case number) on a letter of 30 characters or more with no
+  number in it -> file_complaint, or ask_howto when it asks and has no grievance cue: DIET reads the category
+  words ("服务态度", "办不成事") inside a story as form input;
+- typed pinyin ("shebaoka zenme ban") that DIET takes for small talk or out of scope -> ask_howto: the gateway
+  reads pinyin as the words it spells and answers, or says it is not sure.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
 """
 
@@ -29,6 +34,12 @@ CUES_FILE = Path(__file__).resolve().parents[2] / "guides" / "cues.yml"
 HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"})
 COMPLAINT_SIDE = frozenset({"file_complaint", "check_case"})
 MAX_QUESTION_CHARS = 60
+MIN_LETTER_CHARS = 30  # an `inform` this long is a letter, not a form answer
+PINYIN_OVERRIDES = frozenset({"out_of_scope", "goodbye", "inform", "nlu_fallback", "check_case", "file_complaint"})
+_FINALS = "iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ue|ui|ve|[aoeiuv]"
+_SYLLABLE = rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:{_FINALS})"
+_PINYIN_WORD = re.compile(rf"(?:{_SYLLABLE})+")
+DIGITS = re.compile(r"\d{4,}")
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
 
@@ -39,9 +50,19 @@ def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]
     return tuple(str(w) for w in grievance), tuple(str(w) for w in data.get("question") or ())
 
 
+def is_typed_pinyin(text: str) -> bool:
+    """Latin letters only, every word of them pinyin syllables, two syllables at least ("hello" is not)."""
+    chunks = text.split()
+    if not chunks or not all(c.isascii() and c.isalpha() for c in chunks):
+        return False
+    return all(_PINYIN_WORD.fullmatch(c) for c in chunks) and sum(len(c) for c in chunks) >= 4
+
+
 def corrected(intent: str | None, text: str, grievance: tuple[str, ...], question: tuple[str, ...]) -> str | None:
     """The intent to use instead of DIET's, or None to keep it."""
-    words = unicodedata.normalize("NFKC", text or "").lower()
+    words = unicodedata.normalize("NFKC", text or "").lower().strip()
+    if intent in PINYIN_OVERRIDES and is_typed_pinyin(words):
+        return "ask_howto"
     asks = any(q in words for q in question)
     aggrieved = any(g in words for g in grievance)
     short = len(words) <= MAX_QUESTION_CHARS  # a letter telling a story is rarely just a question
@@ -49,6 +70,8 @@ def corrected(intent: str | None, text: str, grievance: tuple[str, ...], questio
         return "ask_howto"
     if intent in HOWTO_INTENTS and aggrieved and not asks:
         return "file_complaint"
+    if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):
+        return "ask_howto" if asks and not aggrieved else "file_complaint"
     return None
 
 

@@ -24,6 +24,14 @@ GRIEVANCE, QUESTION = load_cues()
         ("ask_howto", "为了一个章来回跑了四回", "file_complaint"),
         ("ask_howto", "护照怎么办", None),
         ("greet", "你好", None),
+        ("out_of_scope", "shebaoka zenme banli", "ask_howto"),  # typed pinyin: the gateway reads it
+        ("goodbye", "geti yingye zhizhao zenme ban", "ask_howto"),
+        ("out_of_scope", "hello world", None),
+        ("greet", "nihao", None),
+        ("inform", "我上个月交的材料说好五个工作日办好，现在服务态度还这么差，一直推来推去", "file_complaint"),
+        ("inform", "我想问一下系统故障的时候能不能去窗口现场办理，要带什么材料？", "ask_howto"),
+        ("inform", "服务态度", None),  # the form's category answer
+        ("inform", "我的电话是13912345678，有事打这个号码找我就行，谢谢你们了", None),
     ],
 )
 def test_corrected(intent: str, text: str, expected: str | None) -> None:

@@ -50,6 +50,8 @@ def test_traditional_full_width_and_simplified_agree(searcher: Searcher) -> None
 
 def test_typed_pinyin_and_homophone_typos(searcher: Searcher) -> None:
     assert "ss-card-replace" in top_ids(searcher, "shebaoka diule zenmeban")
+    assert searcher.readable("shebaoka diule zenmeban") == "社保卡丢了怎么办"  # read as the guides write it
+    assert top_ids(searcher, "shebaoka diule zenmeban", 1) == top_ids(searcher, "社保卡丢了怎么办", 1)
     assert "ss-card-replace" in top_ids(searcher, "社宝卡丢了咋办")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index import text
 
 
@@ -36,3 +38,22 @@ def test_latin_detection() -> None:
     assert text.is_latin("gongjijin tiqu")
     assert not text.is_latin("公积金 tiqu")
     assert not text.is_latin("12345")
+
+
+VOCAB_TEXTS = ["社保卡丢了怎么补办", "护照办理要多久", "公积金提取", "个税年度汇算退税", "失业金怎么领取"]
+
+
+def test_typed_pinyin_reads_as_the_words_it_spells() -> None:
+    vocab = text.pinyin_vocabulary(VOCAB_TEXTS)
+    fuzzy = text.fuzzy_vocabulary(vocab)
+    assert text.from_pinyin("shebaoka diule zenme banli", vocab, fuzzy) == "社保卡丢了怎么办理"
+    assert text.from_pinyin("huzhao yao duojiu", vocab, fuzzy) == "护照要多久"
+    assert text.from_pinyin("shiyejin zenme ling", vocab, fuzzy) == "失业金怎么领"
+    # zh/ch/sh and -ng slips: 个税 is geshui, typed gesui; the word beats two lone characters
+    assert text.from_pinyin("gesui tuishui", vocab, fuzzy) == "个税退税"
+
+
+@pytest.mark.parametrize("q", ["translate hello to chinese", "my id card is lost", "where is the office", "社保 kad"])
+def test_english_and_mixed_input_stay_as_typed(q: str) -> None:
+    vocab = text.pinyin_vocabulary(VOCAB_TEXTS)
+    assert text.from_pinyin(q, vocab, text.fuzzy_vocabulary(vocab)) is None

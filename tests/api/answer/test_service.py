@@ -39,6 +39,18 @@ def test_where_names_the_errands_window_not_a_window_cue(answerer: Answerer, cat
     assert window.location.floor in a.messages[0].text and window.location.counters in a.messages[0].text
 
 
+def test_asking_for_an_errands_window_gets_the_window(answerer: Answerer, cat: Catalogue) -> None:
+    a = answerer.answer("办营业执照的窗口在几楼")
+    assert a.route.kind == "window" and a.asked == "where"
+    window = cat.windows[a.route.id or ""]
+    assert window.location.floor in a.messages[0].text and window.location.counters in a.messages[0].text
+
+
+def test_typed_pinyin_is_answered_as_the_words_it_spells(answerer: Answerer) -> None:
+    a = answerer.answer("huzhao banli yao duojiu")
+    assert a.decision == "answer" and a.route.id == "passport" and a.asked == "time"
+
+
 def test_an_faq_question_gets_the_faq_answer(answerer: Answerer, cat: Catalogue) -> None:
     a = answerer.answer("新社保卡的初始密码是多少")
     assert a.asked == "faq"

@@ -4,12 +4,14 @@ DIET on sparse features confuses "老公上班路上被车撞了，这算不算�
 "营业执照交上去一个月了还没消息" (催办, a grievance without a question mark) with a how-to. The evidence is content:
 the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too) and the question markers there
 (`question`). Rules, in order:
-- file_complaint / check_case, question-shaped, at most 60 characters, no grievance cue (`complaint` and
+- file_complaint / check_case / rate_service, question-shaped, at most 60 characters, no grievance cue (`complaint` and
   `grievance`), no case number -> ask_howto;
 - a how-to intent with a grievance cue and no question marker -> file_complaint;
 - `inform` (a form answer: a phone number, a category, a case number) on a letter of 30 characters or more with no
   number in it -> file_complaint, or ask_howto when it asks and has no grievance cue: DIET reads the category
   words ("服务态度", "办不成事") inside a story as form input;
+- request_human on a grievance that asks for nobody ("踢皮球，社保说找医保，医保说找社保": 找 is not 找人工)
+  -> file_complaint;
 - typed pinyin ("shebaoka zenme ban") that DIET takes for small talk or out of scope -> ask_howto: the gateway
   reads pinyin as the words it spells and answers, or says it is not sure.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
@@ -32,13 +34,17 @@ from rasa.shared.nlu.training_data.message import Message
 
 CUES_FILE = Path(__file__).resolve().parents[2] / "guides" / "cues.yml"
 HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"})
-COMPLAINT_SIDE = frozenset({"file_complaint", "check_case"})
+COMPLAINT_SIDE = frozenset({"file_complaint", "check_case", "rate_service"})  # "办完事在哪里评价" asks how
 MAX_QUESTION_CHARS = 60
 MIN_LETTER_CHARS = 30  # an `inform` this long is a letter, not a form answer
 PINYIN_OVERRIDES = frozenset({"out_of_scope", "goodbye", "inform", "nlu_fallback", "check_case", "file_complaint"})
 _FINALS = "iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ue|ui|ve|[aoeiuv]"
 _SYLLABLE = rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:{_FINALS})"
 _PINYIN_WORD = re.compile(rf"(?:{_SYLLABLE})+")
+HUMAN_WORDS = (
+    *("人工", "真人", "客服", "工作人员", "活人", "领导", "接线"),
+    *("换人", "换个人", "叫人", "转个人", "人呢", "机器人"),
+)
 DIGITS = re.compile(r"\d{4,}")
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
@@ -69,6 +75,8 @@ def corrected(intent: str | None, text: str, grievance: tuple[str, ...], questio
     if intent in COMPLAINT_SIDE and asks and short and not aggrieved and not CASE_NUMBER.search(words):
         return "ask_howto"
     if intent in HOWTO_INTENTS and aggrieved and not asks:
+        return "file_complaint"
+    if intent == "request_human" and aggrieved and not any(h in words for h in HUMAN_WORDS):
         return "file_complaint"
     if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):
         return "ask_howto" if asks and not aggrieved else "file_complaint"

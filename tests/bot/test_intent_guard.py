@@ -24,6 +24,10 @@ GRIEVANCE, QUESTION = load_cues()
         ("ask_howto", "为了一个章来回跑了四回", "file_complaint"),
         ("ask_howto", "护照怎么办", None),
         ("greet", "你好", None),
+        ("rate_service", "办完事在哪里评价", "ask_howto"),  # how to rate: the 好差评 guide
+        ("rate_service", "我要给差评", None),
+        ("request_human", "踢皮球，社保说找医保，医保说找社保", "file_complaint"),
+        ("request_human", "态度太差了，给我转人工", None),  # asks for a person: the handoff
         ("out_of_scope", "shebaoka zenme banli", "ask_howto"),  # typed pinyin: the gateway reads it
         ("goodbye", "geti yingye zhizhao zenme ban", "ask_howto"),
         ("out_of_scope", "hello world", None),

@@ -45,7 +45,8 @@ bench: setup      ## measure search speed and memory; figures printed as JSON
 	if curl -fsS -o /dev/null --max-time 3 "$$base/readyz"; then how="--base $$base"; \
 	  echo "[bench] make run is up at $$base: conversation evaluators on the full path" >&2; \
 	else how=--degraded; echo "[bench] make run is not up: conversation evaluators in-process, degraded" >&2; fi; \
-	$(PY) -m bench.chat_eval --json $$how && $(PY) -m bench.precision_eval --json $$how
+	$(PY) -m bench.chat_eval --json $$how && $(PY) -m bench.precision_eval --json $$how; \
+	$(PY) -m bench.complaint_eval --json --base $$base  # typed complaint conversations: needs make run (skips else)
 	@$(PY) -m api.bench_reload --json  # a guide edited under load: index rebuilt and swapped, failed requests (0)
 	@$(PY) -m api.ops.scale_bench --json  # 1 vs 2 gateway+Rasa replicas behind nginx, a Rasa killed (needs a model)
 	@scripts/bench_bot_train.sh  # a forced full Rasa training, timed

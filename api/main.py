@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.cases import routes_citizen, routes_open311, routes_staff
+from api.cases import routes_categorize, routes_citizen, routes_open311, routes_staff
 from api.cases.runtime import cases_lifespan
 from api.channels import miniprogram, telegram, wechat
 from api.channels.runtime import channels_lifespan
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(answer.router)
     app.include_router(guides.router)
+    app.include_router(routes_categorize.router)  # before /api/cases/{case_no}
     app.include_router(routes_citizen.router)
     app.include_router(routes_staff.router)
     app.include_router(routes_open311.router)

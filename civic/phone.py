@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 _MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
 # Area codes: 010 and 02x have three digits, all others (03xx–09xx) four, so the split is never ambiguous;
@@ -33,14 +34,14 @@ _MOST_DIGITS = 16  # 0086 (0)371 6512 3456
 _LONG_GROUP = 3  # a neighbouring group this long, joined the way the candidate's groups are, is part of it
 
 
-def _clean(text: str) -> str:
+def clean(text: str) -> str:
     """Full-width input (１３８－…) reads like half-width, and every dash like a hyphen."""
     return unicodedata.normalize("NFKC", text or "").translate(_DASH_TO_HYPHEN)
 
 
 def normalize_phone(text: str) -> str | None:
     """`13812345678` or `0371-65123456`; None unless the whole text is one mainland mobile or landline."""
-    s = _SEPARATORS.sub("", _clean(text))
+    s = _SEPARATORS.sub("", clean(text))
     international = False
     if s.startswith("+86"):
         s, international = s[3:], True
@@ -66,31 +67,49 @@ def find_phone(text: str) -> str | None:
     candidate the way the candidate's own groups are joined (a bank card or an ID written in blocks) spoils it,
     and so do ASCII letters glued to either end (an order number).
     """
-    s = _clean(text)
+    return next((phone for _, _, phone in phone_spans(clean(text))), None)
+
+
+def phone_spans(s: str) -> Iterator[tuple[int, int, str]]:
+    """Every phone number in cleaned text (`clean`), left to right, as (start, end, normalised): `find_phone`'s rule."""
     groups = [(m.start(), m.end()) for m in _GROUP.finditer(s)]
     # joins[i] links groups[i] and groups[i + 1]; None where the text between them is not a separator
     joins: list[str | None] = [
         (between.strip() or " ") if _JOIN.fullmatch(between) else None
         for between in (s[a[1] : b[0]] for a, b in itertools.pairwise(groups))
     ]
-    for first in range(len(groups)):
-        for last in range(first, min(first + _MOST_GROUPS, len(groups))):
-            if last > first and joins[last - 1] is None:
-                break
-            start, end = groups[first][0], groups[last][1]
-            if sum(b - a for a, b in groups[first : last + 1]) > _MOST_DIGITS:
-                break
-            inner = set(joins[first:last])
-            spoiled = (first > 0 and _continues(joins[first - 1], groups[first - 1], inner)) or (
-                last + 1 < len(groups) and _continues(joins[last], groups[last + 1], inner)
-            )
-            if spoiled or _glued(s, start, end):
-                continue
-            if start > 0 and s[start - 1] == "+":
-                start -= 1
-            phone = normalize_phone(s[start:end])
-            if phone is not None:
-                return phone
+    first = 0
+    while first < len(groups):
+        found = _phone_from(s, groups, joins, first)
+        if found is None:
+            first += 1
+            continue
+        last, start, end, phone = found
+        yield start, end, phone
+        first = last + 1
+
+
+def _phone_from(
+    s: str, groups: list[tuple[int, int]], joins: list[str | None], first: int
+) -> tuple[int, int, int, str] | None:
+    """The shortest phone that starts at groups[first]: (its last group, start, end, normalised)."""
+    for last in range(first, min(first + _MOST_GROUPS, len(groups))):
+        if last > first and joins[last - 1] is None:
+            break
+        start, end = groups[first][0], groups[last][1]
+        if sum(b - a for a, b in groups[first : last + 1]) > _MOST_DIGITS:
+            break
+        inner = set(joins[first:last])
+        spoiled = (first > 0 and _continues(joins[first - 1], groups[first - 1], inner)) or (
+            last + 1 < len(groups) and _continues(joins[last], groups[last + 1], inner)
+        )
+        if spoiled or _glued(s, start, end):
+            continue
+        if start > 0 and s[start - 1] == "+":
+            start -= 1
+        phone = normalize_phone(s[start:end])
+        if phone is not None:
+            return last, start, end, phone
     return None
 
 

@@ -16,6 +16,8 @@ class Category:
     code: str
     name: str
     sla_days: int
+    words: tuple[str, ...] = ()  # typed as the category itself ("服务不好")
+    cues: tuple[str, ...] = ()  # inside a story ("不耐烦", "当时说五个工作日")
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,13 @@ def load_config(path: Path | None = None, *, forwarding_enabled: bool = False) -
     data = yaml.safe_load((path or DEFAULT_CATEGORIES_FILE).read_text(encoding="utf-8"))
     cats: list[Category] = []
     for raw in data.get("categories") or []:
-        cat = Category(code=str(raw["code"]), name=str(raw["name"]), sla_days=int(raw["sla_days"]))
+        cat = Category(
+            code=str(raw["code"]),
+            name=str(raw["name"]),
+            sla_days=int(raw["sla_days"]),
+            words=tuple(str(w) for w in raw.get("words") or ()),
+            cues=tuple(str(w) for w in raw.get("cues") or ()),
+        )
         if not cat.code or not cat.name or cat.sla_days < 1:
             raise ValueError(f"bad case category: {raw!r}")
         cats.append(cat)

@@ -1,4 +1,4 @@
-"""Shared helpers: the meta payload on every bot message, slot reading; phones by the rule in civic/phone.py."""
+"""Shared helpers: the meta payload on every bot message, slot reading; phones and masking by the rules in civic/."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from actions.clients.gateway import GatewayClient
 from civic.phone import find_phone as find_phone  # re-exported: the gateway files cases under the same rule
 from civic.phone import mask_phone as mask_phone
 from civic.phone import normalize_phone as normalize_phone
+from civic.privacy import mask_personal as mask_personal  # what the citizen is read back, as the gateway shows it
 
 ROUTE_KINDS = {"item": "guide", "bundle": "bundle", "window": "window"}
 # channels the gateway's case API takes from the action server; hotline and window cases are the console's

@@ -3,33 +3,92 @@
 from __future__ import annotations
 
 import abc
+import functools
 import hashlib
 import re
 import time
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.clients.gateway import GatewayError
-from actions.common import button, channel_of, client, find_phone, intent_of, mask_phone, say
+from actions.common import button, channel_of, client, find_phone, intent_of, mask_personal, mask_phone, say
 from actions.handoff import hand_over
 from actions.pending import file_case
 
 MIN_DESCRIPTION_CHARS = 5
 MAX_DESCRIPTION_CHARS = 2000
+STORY_MIN_CHARS = 8  # "我要投诉" names no grievance; "为了一个章来回跑了四回" tells one
 NO_ITEM = "none"
+OTHER = "other"  # a category typed twice in words no category has: 其他, with the words kept in the description
 CATEGORY_CACHE_S = 300.0
 COMPLAINT_SLOTS = (
     "complaint_category",
     "complaint_category_name",
+    "complaint_category_tries",
     "complaint_description",
     "complaint_item",
     "complaint_phone",
     "complaint_confirm",
 )
+WORDS_FILE = Path(__file__).with_name("form_words.yml")
+
+
+@functools.cache
+def form_words() -> dict[str, Any]:
+    """bare_complaint, change_words, field_words (bot/actions/form_words.yml), read once."""
+    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8")) or {}
+    return {
+        "bare": frozenset(str(w) for w in data.get("bare_complaint") or ()),
+        "change": tuple(str(w) for w in data.get("change_words") or ()),
+        "fields": {str(k): tuple(str(w) for w in v or ()) for k, v in (data.get("field_words") or {}).items()},
+        "other_kept": str(data.get("other_kept") or "{description} {typed}"),
+    }
+
+
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def is_story(text: str) -> bool:
+    """A message that tells what happened, not only that the person wants to complain."""
+    t = (text or "").strip()
+    return len(t) >= STORY_MIN_CHARS and not t.startswith("/") and _PUNCT.sub("", t) not in form_words()["bare"]
+
+
+def field_to_change(text: str) -> str | None:
+    """The one read-back field a message at the confirmation corrects ("电话错了", "类别不对"), if any."""
+    t, words = text or "", form_words()
+    if not any(w in t for w in words["change"]):
+        return None
+    return next((slot for slot, names in words["fields"].items() if any(w in t for w in names)), None)
+
+
+async def story_slots(story: str, tracker: Tracker) -> dict[str, Any]:
+    """What the story already says, for the slots still empty: the category its cues tell, the errand search is
+    sure of, and a phone number written inside it. Nothing when the gateway is down (the form asks instead)."""
+    out: dict[str, Any] = {}
+    phone = find_phone(story)
+    if phone and not tracker.get_slot("complaint_phone"):
+        out["complaint_phone"] = phone
+    try:
+        told = await client().categorize(story)
+    except GatewayError:
+        return out
+    category = told.get("category") if isinstance(told.get("category"), dict) else None
+    if category and category.get("code") and not tracker.get_slot("complaint_category"):
+        out["complaint_category"] = category["code"]
+        out["complaint_category_name"] = category.get("name") or category["code"]
+    item = told.get("item") if isinstance(told.get("item"), dict) else None
+    if item and item.get("id") and not tracker.get_slot("complaint_item"):
+        out["complaint_item"] = item["id"]
+    return out
+
+
 _categories: dict[str, Any] = {"at": 0.0, "items": []}
 
 
@@ -58,11 +117,11 @@ def match_category(value: str, items: list[dict[str, str]]) -> dict[str, str] | 
     return None
 
 
-def cancelled(tracker: Tracker, allow_deny: bool) -> bool:
-    """算了 / 不投诉了 (intent stop) ends the form at any step; a plain 不 only where it cannot mean no;
-    转人工 (request_human) too: someone who asks for a person mid-form must get one, not a slot prompt."""
+def cancelled(tracker: Tracker) -> bool:
+    """算了 / 不投诉了 (intent stop) ends the form at any step; 转人工 (request_human) too: someone who asks for a
+    person mid-form must get one, not a slot prompt. A plain 不 never does: "服务不好" or "不知道" is an answer."""
     name, _ = intent_of(tracker)
-    return name in ("stop", "request_human") or (allow_deny and name == "deny")
+    return name in ("stop", "request_human")
 
 
 def idempotency_key(sender_id: str, payload: dict[str, Any]) -> str:
@@ -76,8 +135,7 @@ class ValidateComplaintForm(FormValidationAction):
         return "validate_complaint_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        requested = tracker.get_slot("requested_slot")
-        if cancelled(tracker, allow_deny=requested != "complaint_item"):
+        if cancelled(tracker):
             # clear everything; complaint_confirm False tells action_submit_complaint to say it was dropped
             return [SlotSet(s, None) for s in COMPLAINT_SLOTS if s != "complaint_confirm"] + [
                 SlotSet("complaint_confirm", False),
@@ -85,35 +143,69 @@ class ValidateComplaintForm(FormValidationAction):
             ]
         return await super().run(dispatcher, tracker, domain)
 
+    async def extract_complaint_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The message that opened the form, when it tells the story: the form does not ask "what happened"."""
+        if tracker.get_slot("requested_slot") or tracker.get_slot("complaint_description"):
+            return {}  # asked for it: the from_text mapping fills it; or it is already there
+        text = (tracker.latest_message.get("text") or "").strip()
+        return {"complaint_description": text[:MAX_DESCRIPTION_CHARS]} if is_story(text) else {}
+
     async def validate_complaint_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        typed = str(value or "").strip()
         items = await categories()
         if not items:  # the case API is down: keep what the person typed, submission retries later
-            text = str(value or "").strip()[:50]
+            text = typed[:50]
             return (
                 {"complaint_category": text, "complaint_category_name": text} if text else {"complaint_category": None}
             )
-        found = match_category(str(value or ""), items)
-        if not found:
-            say(dispatcher, tracker, "utter_invalid_complaint_category", kind="complaint")
-            return {"complaint_category": None}
-        return {"complaint_category": found["code"], "complaint_category_name": found.get("name", found["code"])}
+        found = match_category(typed, items)
+        if found is None and typed and not typed.startswith("/"):
+            try:  # typed words ("服务不好", "多要材料") and a story's cues, by the gateway's one rule
+                told = (await client().categorize(typed, as_answer=True)).get("category")
+                if not told:
+                    told = (await client().categorize(typed)).get("category")
+            except GatewayError:
+                told = None
+            if isinstance(told, dict) and told.get("code"):
+                found = {"code": str(told["code"]), "name": str(told.get("name") or told["code"])}
+        if found:
+            return {"complaint_category": found["code"], "complaint_category_name": found.get("name", found["code"])}
+        tries = int(tracker.get_slot("complaint_category_tries") or 0)
+        if tries >= 1 and typed:  # asked twice: 其他, and what was typed stays with the story
+            other = next((c for c in items if c["code"] == OTHER), None)
+            description = tracker.get_slot("complaint_description") or ""
+            kept = form_words()["other_kept"].format(description=description, typed=typed[:50])
+            kept = kept if description else typed
+            return {
+                "complaint_category": OTHER,
+                "complaint_category_name": (other or {}).get("name", OTHER),
+                "complaint_description": kept[:MAX_DESCRIPTION_CHARS],
+            }
+        say(dispatcher, tracker, "utter_invalid_complaint_category", kind="complaint")
+        return {"complaint_category": None, "complaint_category_tries": float(tries + 1)}
 
-    def validate_complaint_description(
+    async def validate_complaint_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
         if len(text) < MIN_DESCRIPTION_CHARS or text.startswith("/"):
             say(dispatcher, tracker, "utter_invalid_complaint_description", kind="complaint")
             return {"complaint_description": None}
-        return {"complaint_description": text[:MAX_DESCRIPTION_CHARS]}
+        story = text[:MAX_DESCRIPTION_CHARS]
+        return {"complaint_description": story, **await story_slots(story, tracker)}
 
     async def validate_complaint_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
         name, _ = intent_of(tracker)
+        phone = find_phone(text)
+        if phone:  # answered the next question first ("13912345678"): the phone, and no errand named
+            return {"complaint_item": NO_ITEM, "complaint_phone": phone}
         if name == "deny" or not text or text == NO_ITEM:
             return {"complaint_item": NO_ITEM}
         if re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", text):  # an id from a suggestion button
@@ -137,6 +229,16 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_complaint_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        text = str(tracker.latest_message.get("text") or "")
+        phone = find_phone(text)
+        if phone and not text.startswith("/"):  # "电话是0371-61234567": the new number, then the read-back again
+            return {"complaint_phone": phone, "complaint_confirm": None}
+        change = None if text.startswith("/") else field_to_change(text)
+        if change:  # "电话错了" reads as deny: ask that one field again, keep the rest
+            cleared: dict[str, Any] = {change: None, "complaint_confirm": None}
+            if change == "complaint_category":
+                cleared |= {"complaint_category_name": None, "complaint_category_tries": 0.0}
+            return cleared
         if isinstance(value, bool):
             return {"complaint_confirm": value}
         say(dispatcher, tracker, "utter_invalid_complaint_confirm", kind="complaint")
@@ -155,7 +257,9 @@ class AskComplaintCategory(Action):
             say(dispatcher, tracker, "utter_ask_complaint_category_free", kind="complaint")
             return []
         buttons = [button(c.get("name", c["code"]), "inform", complaint_category=c["code"]) for c in items]
-        say(dispatcher, tracker, "utter_ask_complaint_category", kind="complaint", buttons=buttons)
+        told = tracker.get_slot("complaint_description")  # the story is in: only its kind is missing
+        response = "utter_ask_complaint_category_after_story" if told else "utter_ask_complaint_category"
+        say(dispatcher, tracker, response, kind="complaint", buttons=buttons)
         return []
 
 
@@ -179,7 +283,7 @@ class AskComplaintItem(Action):
 
 
 class AskComplaintConfirm(Action):
-    """Read everything back, with the phone masked, before anything is filed."""
+    """Read everything back before anything is filed: the phone masked, and any phone or ID number in the story."""
 
     def name(self) -> str:
         return "action_ask_complaint_confirm"
@@ -198,7 +302,7 @@ class AskComplaintConfirm(Action):
             "utter_ask_complaint_confirm",
             kind="complaint",
             category=tracker.get_slot("complaint_category_name") or tracker.get_slot("complaint_category") or "",
-            description=tracker.get_slot("complaint_description") or "",
+            description=mask_personal(tracker.get_slot("complaint_description") or ""),
             item=item_name,
             phone=mask_phone(tracker.get_slot("complaint_phone") or ""),
         )

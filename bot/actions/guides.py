@@ -15,12 +15,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.gateway import GatewayError
 from actions.common import ROUTE_KINDS, client, intent_of, meta, say
+from actions.forms import is_story
 from actions.handoff import hand_over
 from actions.pending import retry_pending_complaint
 
 MAX_QUERY_CHARS = 500  # the gateway refuses queries over 2,000 characters and searches only the first 500
 MISSES_BEFORE_HANDOFF = 2
-STORY_MIN_CHARS = 8  # "我要投诉" names no grievance; "为了一个章来回跑了四回" tells one
 ASPECTS = frozenset({"fee", "time", "where", "online", "materials", "who", "whole"})
 FOLLOWUP_ASPECTS = {
     "ask_materials": "materials",
@@ -101,7 +101,7 @@ def complaint_from_story(tracker: Tracker) -> list[EventType]:
     """A grievance told in the message (the gateway's `complaint` decision): the complaint form, with the story
     already as its description so the form does not ask "what happened" again."""
     story = words(tracker)
-    events: list[EventType] = [SlotSet("complaint_description", story)] if len(story) >= STORY_MIN_CHARS else []
+    events: list[EventType] = [SlotSet("complaint_description", story)] if is_story(story) else []
     return [*events, SlotSet("miss_count", 0.0), FollowupAction("complaint_form")]
 
 

@@ -10,6 +10,8 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 - `inform` (a form answer: a phone number, a category, a case number) on a letter of 30 characters or more with no
   number in it -> file_complaint, or ask_howto when it asks and has no grievance cue: DIET reads the category
   words ("服务态度", "办不成事") inside a story as form input;
+- `hotline` on a letter of 30 characters or more (it names a phone: "…吼我，我电话136…，请给个说法") -> the
+  letter's side, as for `inform`;
 - request_human on a grievance that asks for nobody ("踢皮球，社保说找医保，医保说找社保": 找 is not 找人工)
   -> file_complaint;
 - typed pinyin ("shebaoka zenme ban") that DIET takes for small talk or out of scope -> ask_howto: the gateway
@@ -79,6 +81,8 @@ def corrected(intent: str | None, text: str, grievance: tuple[str, ...], questio
     if intent == "request_human" and aggrieved and not any(h in words for h in HUMAN_WORDS):
         return "file_complaint"
     if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):
+        return "ask_howto" if asks and not aggrieved else "file_complaint"
+    if intent == "hotline" and len(words) >= MIN_LETTER_CHARS:  # "…我电话136…，请给个说法" leaves a number
         return "ask_howto" if asks and not aggrieved else "file_complaint"
     return None
 

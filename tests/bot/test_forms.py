@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from actions.common import mask_phone, normalize_phone
 from actions.forms import (
     ActionSubmitComplaint,
@@ -11,6 +13,8 @@ from actions.forms import (
     AskComplaintConfirm,
     AskComplaintItem,
     ValidateComplaintForm,
+    field_to_change,
+    is_story,
 )
 
 FILLED = {
@@ -120,6 +124,22 @@ def test_confirm_echoes_masked_phone(gateway, make_tracker, run_action):
     assert "13812345678" not in str(messages)
 
 
+def test_confirm_masks_numbers_inside_the_story(gateway, make_tracker, run_action):
+    story = "我身份证110101199003071234，办事员让我打0371-65123456，我手机13912345678一直没人回"
+    filled = {**FILLED, "complaint_description": story, "complaint_confirm": None}
+    messages, _ = run_action(AskComplaintConfirm(), make_tracker("x", slots=filled))
+    said = messages[0]["description"]
+    assert said == "我身份证1101**********1234，办事员让我打0371-****3456，我手机139****5678一直没人回"
+    assert not any(n in str(messages) for n in ("110101199003071234", "65123456", "13912345678"))
+
+
+def test_the_story_is_filed_complete(gateway, make_tracker, run_action):
+    story = "我身份证110101199003071234，手机13912345678一直没人回"
+    tracker = make_tracker("确认", intent="affirm", slots={**FILLED, "complaint_description": story})
+    messages, _ = run_action(ActionSubmitComplaint(), tracker)
+    assert gateway.state.cases[messages[0]["case_no"]]["body"]["description"] == story  # masked only on the way out
+
+
 def test_stop_cancels_at_any_step(gateway, make_tracker, run_action):
     for requested in ("complaint_category", "complaint_description", "complaint_phone", "complaint_confirm"):
         tracker = form_turn(make_tracker, requested, "算了", "算了", intent="stop", slots_now=FILLED)
@@ -227,3 +247,27 @@ def test_pending_complaint_is_retried_on_a_later_turn(gateway, make_tracker, run
 def test_retry_with_nothing_pending(gateway, make_tracker, run_action):
     messages, _ = run_action(ActionSubmitComplaint(), make_tracker("再试一次", intent="retry_complaint"))
     assert responses(messages) == ["utter_complaint_nothing_pending"]
+
+
+@pytest.mark.parametrize(
+    ("text", "story"),
+    [("我要投诉", False), ("我想反映个事", False), ("为了一个章来回跑了四回", True), ("/file_complaint", False)],
+)
+def test_a_story_is_told_not_only_announced(text: str, story: bool) -> None:
+    assert is_story(text) is story
+
+
+@pytest.mark.parametrize(
+    ("text", "slot"),
+    [
+        ("电话错了", "complaint_phone"),
+        ("号码不对", "complaint_phone"),
+        ("类别不对", "complaint_category"),
+        ("事项选错了", "complaint_item"),
+        ("经过要改一下", "complaint_description"),
+        ("确认提交", None),
+        ("电话", None),  # names a field, changes nothing
+    ],
+)
+def test_one_field_changes_at_the_read_back(text: str, slot: str | None) -> None:
+    assert field_to_change(text) == slot

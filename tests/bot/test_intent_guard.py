@@ -24,6 +24,8 @@ GRIEVANCE, QUESTION = load_cues()
         ("ask_howto", "为了一个章来回跑了四回", "file_complaint"),
         ("ask_howto", "护照怎么办", None),
         ("greet", "你好", None),
+        ("hotline", "社保窗口的人不耐烦还吼我，我电话13612345678，请给个说法，不能这样对老百姓", "file_complaint"),
+        ("hotline", "12345电话多少", None),
         ("rate_service", "办完事在哪里评价", "ask_howto"),  # how to rate: the 好差评 guide
         ("rate_service", "我要给差评", None),
         ("request_human", "踢皮球，社保说找医保，医保说找社保", "file_complaint"),

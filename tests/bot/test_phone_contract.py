@@ -1,4 +1,4 @@
-"""The shared phone table (tests/civic/cases.py) under .venv-rasa: the bot and the case API agree on every number."""
+"""The shared tables (tests/civic/cases.py) under .venv-rasa: the bot and the case API agree on every number."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from actions.forms import ValidateComplaintForm
 
 import civic.phone as shared
-from tests.civic.cases import FOUND, NORMALIZED, REFUSED
+import civic.privacy as privacy
+from tests.civic.cases import FOUND, MASKED, NORMALIZED, REFUSED
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,6 +21,7 @@ def test_the_bot_uses_the_shared_rule_itself():
     assert common.normalize_phone is shared.normalize_phone
     assert common.find_phone is shared.find_phone
     assert common.mask_phone is shared.mask_phone
+    assert common.mask_personal is privacy.mask_personal
 
 
 def test_the_action_server_imports_it_from_bot_dir():
@@ -44,6 +46,11 @@ def test_refused(raw):
 @pytest.mark.parametrize(("text", "phone"), FOUND)
 def test_found_in_free_text(text, phone):
     assert common.find_phone(text) == phone
+
+
+@pytest.mark.parametrize(("text", "masked"), MASKED)
+def test_masked(text, masked):
+    assert common.mask_personal(text) == masked
 
 
 @pytest.mark.parametrize(

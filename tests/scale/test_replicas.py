@@ -89,6 +89,28 @@ def test_the_conversation_holds_its_floor(rig: Cluster) -> None:
     assert prec["rate"]["value"] >= FLOOR_PRECISION, report
 
 
+FLOOR_COMPLAINTS_FILED = 0.80
+
+
+def test_typed_complaints_are_filed(rig: Cluster) -> None:
+    """Our typed complaint conversations through the real bot: a case with the right category, none stuck."""
+    from bench import complaint_eval
+    from bench.evalclient import HttpChatClient
+
+    client = HttpChatClient(rig.public_url)
+    try:
+        outcomes = [
+            complaint_eval.run_one(client, line) for line in complaint_eval.read_lines(complaint_eval.DEFAULT_FILE)
+        ]
+    finally:
+        client.close()
+    report = complaint_eval.summarise(outcomes)
+    misses = [(o.id, o.result, o.why) for o in outcomes if o.result != "filed_right"]
+    print(f"\ntyped complaints: filed right {report['filed_right_rate']}, results {report['results']}")
+    assert report["filed_right_rate"] >= FLOOR_COMPLAINTS_FILED, f"{report}\n{misses}\n{rig.log_tails()}"
+    assert report["results"].get("stuck", 0) == 0, f"{misses}\n{rig.log_tails()}"
+
+
 def test_a_rasa_replica_killed_under_load_fails_no_turn(rig: Cluster) -> None:
     """10 users through nginx; Rasa 2 gets SIGKILL after 3 s. Degraded turns are allowed; failed ones are not."""
     report = asyncio.run(

@@ -79,6 +79,12 @@ class GatewayClient:
     async def guide(self, entry_id: str) -> dict[str, Any]:
         return await self._request("GET", f"/api/guides/{quote(entry_id, safe='')}")
 
+    async def categorize(self, text: str, *, as_answer: bool = False) -> dict[str, Any]:
+        """What a complaint's words tell: {"category": {code, name} | None, "via", "item": {id, kind, name} | None}."""
+        params = {"text": text[:2000], "as": "answer" if as_answer else "story"}
+        data = await self._request("GET", "/api/cases/categorize", params=params)
+        return data if isinstance(data, dict) else {}
+
     async def categories(self) -> list[dict[str, Any]]:
         data = await self._request("GET", "/api/cases/categories")
         return data if isinstance(data, list) else []

@@ -1,0 +1,60 @@
+"""GET /api/cases/categorize: what a complaint's words tell — the category, and the errand or window it is about.
+
+The complaint form asks it once for the story (so it does not ask what the story already says) and for a typed
+category answer ("服务不好"). The action server calls it with the internal token; anyone else is rate-limited.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from api.cases import categorize
+from api.cases.deps import CaseConfigDep
+from api.chat.runtime import ChatRuntime
+from api.deps import client_ip, internal_caller
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+ENTRY_KINDS = frozenset({"item", "window"})  # a bundle is many errands: the case names one
+
+
+@router.get("/categorize")
+async def categorize_text(
+    request: Request,
+    config: CaseConfigDep,
+    text: Annotated[str, Query(min_length=1, max_length=2000)],
+    as_: Annotated[Literal["story", "answer"], Query(alias="as")] = "story",
+) -> Any:
+    """`as=story`: the category its cues tell and the errand search is sure of; `as=answer`: a typed category."""
+    rt: ChatRuntime = request.app.state.chat_runtime
+    if not internal_caller(request):
+        wait = rt.ip_limiter.hit(f"categorize-ip:{client_ip(request)}")
+        if wait:
+            detail = rt.messages.text("refusal", "rate_limited")
+            return JSONResponse({"detail": detail}, status_code=429, headers={"Retry-After": str(int(wait) + 1)})
+    words = text[: request.app.state.settings.max_query_chars]
+    found = categorize.typed(words, config) if as_ == "answer" else categorize.from_story(words, config)
+    out: dict[str, Any] = {
+        "category": None if found is None else {"code": found.category.code, "name": found.category.name},
+        "via": None if found is None else found.via,
+        "item": None,
+    }
+    if as_ == "story":
+        out["item"] = await asyncio.to_thread(_entry_of, request, words)
+    return out
+
+
+def _entry_of(request: Request, words: str) -> dict[str, str] | None:
+    """The errand or window the story is about, when search is sure of it."""
+    state = request.app.state.answerer.state
+    if state.searcher is None:
+        return None
+    result = state.searcher.search(words, k=1)
+    if not result.confident or not result.hits or result.hits[0].kind not in ENTRY_KINDS:
+        return None
+    hit = result.hits[0]
+    return {"id": hit.id, "kind": hit.kind, "name": hit.name}

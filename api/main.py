@@ -15,6 +15,7 @@ from api.channels.runtime import channels_lifespan
 from api.chat.runtime import chat_lifespan
 from api.console import routes as console
 from api.handoff import routes as handoffs
+from api.handoff.runtime import handoff_lifespan
 from api.index_reload import index_reload_lifespan
 from api.observability.logging import configure_logging
 from api.observability.metrics import install_metrics
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             cases_lifespan(app, settings),
             chat_lifespan(app, settings, app.state.app),
             channels_lifespan(app, settings),
+            handoff_lifespan(app, settings),  # agents' replies out on every channel, and the handoff timeout
             index_reload_lifespan(app, settings, app.state.app),
         ):
             yield

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     open311_api_keys: str = ""  # comma-separated keys given to partner systems
     # X-Internal-Token of the action server -> gateway calls (POST /api/handoffs); see api/handoff/
     internal_token: str = DEV_INTERNAL_TOKEN
+    # handoff mode (api/handoff/mode.py): while a person has the conversation the bot stays quiet
+    handoff_timeout_min: float = 30.0  # no agent reply for this long: the citizen goes back to the bot
+    handoff_ack_every_min: float = 5.0  # at most one "passed on to the agent" acknowledgement per this many minutes
+    # agents' replies out on the citizen's channel (api/handoff/delivery.py), with the case outbox's retry shape
+    handoff_delivery_interval_s: float = 2.0  # the delivery and timeout pass runs this often (with case_background)
+    handoff_delivery_max_attempts: int = 8  # then the delivery shows as failed in the console thread
+    handoff_delivery_backoff_s: float = 2.0  # doubled with every failed attempt, with jitter
+    handoff_delivery_backoff_max_s: float = 600.0
+    handoff_delivery_lease_s: float = 60.0  # a claimed delivery is retried after this if its replica died mid-send
     # guess limits (api/cases/guesses.py), counted per client address and per (address, case number / username)
     console_login_max_failures: int = 5  # wrong passwords per account and address, console and staff API together
     case_lookup_max_failures: int = 10  # wrong phone_last4 per case number and address

@@ -69,10 +69,14 @@ class DeliveryStats:
         return self.delivered + self.failed + self.dead
 
 
-def backoff(attempts: int, cfg: WorkerConfig) -> timedelta:
+def backoff_delay(attempts: int, *, base_s: float, max_s: float) -> timedelta:
     """Exponential with jitter, so many failed events do not all come back at the same second."""
-    base = min(cfg.backoff_s * (2 ** max(attempts - 1, 0)), cfg.backoff_max_s)
+    base = min(base_s * (2 ** max(attempts - 1, 0)), max_s)
     return timedelta(seconds=base * random.uniform(0.5, 1.0))
+
+
+def backoff(attempts: int, cfg: WorkerConfig) -> timedelta:
+    return backoff_delay(attempts, base_s=cfg.backoff_s, max_s=cfg.backoff_max_s)
 
 
 def claim_due(*, session: Session, cfg: WorkerConfig, now: datetime | None = None) -> list[Claimed]:

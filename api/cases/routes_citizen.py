@@ -62,7 +62,7 @@ def to_public(case: Case, config_names: dict[str, str]) -> CasePublic:
                 kind=e.kind,
                 status=e.to_status,
                 status_name=service.status_name(e.to_status),
-                note=e.note,
+                note=service.public_note(e.actor, e.note),
             )
             for e in case.timeline
             if e.public

@@ -20,6 +20,7 @@ from api.cases.runtime import CasesRuntime
 from api.cases.schemas import CaseCreate
 from api.cases.states import STATUS_NAMES, Status
 from api.cases.workdays import CHINA_TZ
+from civic.privacy import mask_personal
 
 
 class Open311Route(APIRoute):
@@ -62,6 +63,7 @@ def open311_status(case: Case) -> str:
 
 
 def _request_json(case: Case, names: dict[str, str]) -> dict[str, Any]:
+    """What the citizen typed (description, address) leaves with its phone and ID numbers masked."""
     status = Status(case.status)
     return {
         "service_request_id": case.case_no,
@@ -69,13 +71,13 @@ def _request_json(case: Case, names: dict[str, str]) -> dict[str, Any]:
         "status_notes": STATUS_NAMES[status] + (f"：{case.reply}" if case.reply else ""),
         "service_name": names.get(case.category, case.category),
         "service_code": case.category,
-        "description": case.description,
+        "description": mask_personal(case.description),
         "agency_responsible": case.department,
         "service_notice": None,
         "requested_datetime": _iso(case.created_at),
         "updated_datetime": _iso(case.updated_at),
         "expected_datetime": service.expected_datetime(case).isoformat(timespec="seconds"),
-        "address": case.address,
+        "address": mask_personal(case.address) if case.address else None,
         "address_id": None,
         "zipcode": None,
         "lat": case.lat,

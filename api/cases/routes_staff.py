@@ -30,6 +30,7 @@ from api.cases.phone import mask_phone
 from api.cases.schemas import NoteText
 from api.cases.states import STATUS_NAMES, IllegalTransition, Status
 from api.chat.content import load_messages
+from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=ChineseErrorsRoute)
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
@@ -134,7 +135,7 @@ def _staff_view(case: Case) -> dict[str, object]:
     return {
         "case_no": case.case_no,
         "category": case.category,
-        "description": case.description,
+        "description": mask_personal(case.description),
         "channel": case.channel,
         "item_id": case.item_id,
         "window_id": case.window_id,
@@ -270,6 +271,19 @@ def reveal_phone(case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, c
     )
     session.commit()
     return {"case_no": case.case_no, "phone": case.phone}
+
+
+@router.post("/cases/{case_no}/description")
+def reveal_description(
+    case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> dict[str, str]:
+    """The story with the numbers the citizen typed into it, only on purpose, and audited like the phone."""
+    case = _load(session, case_no)
+    service.record_event(
+        session=session, case=case, config=config, actor=actor_of(user), kind="description_viewed", public=False
+    )
+    session.commit()
+    return {"case_no": case.case_no, "description": case.description}
 
 
 @router.post("/cases/{case_no}/assign", response_model=CaseStaffDetail)

@@ -28,6 +28,7 @@ from api.cases.states import (
     check_transition,
 )
 from api.cases.workdays import CHINA_TZ, add_working_days, china_today, utcnow
+from civic.privacy import mask_personal
 
 log = logging.getLogger(__name__)
 SYSTEM = "system"
@@ -56,7 +57,13 @@ def status_name(status: str | None) -> str | None:
     return STATUS_NAMES[Status(status)] if status else None
 
 
+def public_note(actor: str, note: str | None) -> str | None:
+    """What the citizen wrote (a rating's comment) leaves masked like the story; staff's words leave as written."""
+    return mask_personal(note) if note and actor == CITIZEN else note
+
+
 def _case_snapshot(case: Case) -> dict[str, object]:
+    """The case as the work-order system receives it: the story and the phone masked (staff reveal them, audited)."""
     return {
         "case_no": case.case_no,
         "category": case.category,
@@ -66,7 +73,7 @@ def _case_snapshot(case: Case) -> dict[str, object]:
         "channel": case.channel,
         "item_id": case.item_id,
         "window_id": case.window_id,
-        "description": case.description,
+        "description": mask_personal(case.description),
         "phone_masked": mask_phone(case.phone),
     }
 
@@ -106,7 +113,7 @@ def record_event(
             "actor": actor,
             "from_status": from_status,
             "to_status": to_status,
-            "note": note if public else None,
+            "note": public_note(actor, note) if public else None,
             "case": _case_snapshot(case),
         }
         session.add(

@@ -16,6 +16,8 @@ from api.channels import store
 from api.channels.render import Rendered, parse_choice, render, say
 from api.channels.runtime import ChannelsRuntime
 from api.chat.schemas import Button, Channel, ChatService
+from api.handoff import delivery as handoff_delivery
+from api.handoff.address import AddressBox
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +77,14 @@ async def answer(
     max_bytes: int,
     numbered: bool = True,
     map_choice: bool = True,
+    address: str | None = None,
 ) -> Rendered:
-    """One bot turn, rendered; a failing chat service gives the failure wording, never an exception."""
+    """One bot turn, rendered; a failing chat service gives the failure wording, never an exception.
+
+    `address` is the platform user id (openid, Telegram chat id) the agent's replies go to when this turn belongs
+    to a handoff; it is stored sealed on the handoff (api/handoff/address.py) and never logged. While a person has
+    the conversation the bot is quiet, so the rendering may be empty: the channel then sends nothing.
+    """
     message = await resolve_choice(rt, sender=sender, text=text) if map_choice else text
     started = time.monotonic()
     try:
@@ -85,6 +93,11 @@ async def answer(
     except Exception as exc:
         log.error("chat turn failed for %s on %s: %s", sender, channel, type(exc).__name__)
         return Rendered(chunks=[say("failure")])
+    handoff_id = reply.meta.route.id if reply.meta.handoff_state else None
+    if address and handoff_id and handoff_id.isdigit():
+        await remember_address(rt, handoff_id=int(handoff_id), sender=sender, address=address)
+    if reply.meta.handoff_state == "passed":
+        return rendered  # the words went to the agent: at most the acknowledgement, no choices to remember
     log.info(
         "channel=%s sender=%s turn in %.0f ms, %d chunk(s), %d choice(s)",
         channel,
@@ -98,6 +111,19 @@ async def answer(
     if not rendered.chunks:
         rendered.chunks = [say("failure")]
     return rendered
+
+
+async def remember_address(rt: ChannelsRuntime, *, handoff_id: int, sender: str, address: str) -> None:
+    """Where the agent's replies go: sealed on the handoff, so only this sender's row can use it."""
+    box = AddressBox(rt.settings.secret_key)
+
+    def save(sessions: store.Sessions) -> bool:
+        with sessions() as session:
+            return handoff_delivery.remember_address(
+                session=session, handoff_id=handoff_id, sender=sender, address=address, box=box
+            )
+
+    await _db(rt, "remember_address", save, False)
 
 
 def inbound_key(sender: str, msg_id: str, create_time: str, *, event: str = "", event_key: str = "") -> str:
@@ -161,7 +187,7 @@ async def reply_once(
             return chunks
         # Too long for one passive reply, or the request already answered "success": send through the API.
         await _db(rt, "set_async", lambda s: store.set_async(sessions=s, channel=channel, key=key), True)
-        if deliver is not None:
+        if deliver is not None and chunks:  # no chunks: a person has the conversation and nothing is due
             await deliver(chunks)
         await _db(rt, "set_sent", lambda s: store.set_sent(sessions=s, channel=channel, key=key, chunks=chunks), None)
         return None

@@ -111,7 +111,9 @@ async def receive(
 
     async def produce() -> list[str]:
         if text:
-            r = await core.answer(rt, chat, channel="miniprogram", sender=sender, text=text, max_bytes=max_bytes)
+            r = await core.answer(
+                rt, chat, channel="miniprogram", sender=sender, text=text, max_bytes=max_bytes, address=openid
+            )
             return r.chunks
         if msg_type == "event" and str(msg.get("Event") or "").lower() == "user_enter_tempsession":
             return [say("welcome")]

@@ -115,6 +115,7 @@ async def handle_update(rt: ChannelsRuntime, chat: ChatService, channel: Telegra
         max_bytes=TEXT_MAX_BYTES,
         numbered=False,
         map_choice=map_choice,
+        address=str(chat_id),  # where an agent's sendMessage goes while a person has the conversation
     )
     markup = keyboard(rendered.choices)
     for i, chunk in enumerate(rendered.chunks):

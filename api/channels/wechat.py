@@ -171,7 +171,14 @@ async def receive(
 
     async def bot(text: str, *, map_choice: bool = True) -> list[str]:
         r = await core.answer(
-            rt, chat, channel="wechat", sender=sender, text=text, max_bytes=max_bytes, map_choice=map_choice
+            rt,
+            chat,
+            channel="wechat",
+            sender=sender,
+            text=text,
+            max_bytes=max_bytes,
+            map_choice=map_choice,
+            address=openid,  # kept (sealed) only when this turn belongs to a handoff: the agent replies to it
         )
         return r.chunks
 

@@ -14,6 +14,7 @@ from api.chat.content import Messages, load_messages
 from api.chat.ratelimit import RateLimiter, chat_limiters
 from api.chat.recording import RecordingChatService
 from api.chat.service import Breaker, RasaChatService
+from api.handoff.mode import Policy
 from api.settings import Settings
 from api.state import AppState
 
@@ -54,6 +55,10 @@ async def chat_lifespan(app: FastAPI, settings: Settings, state: AppState) -> As
         )
         app.state.chat_runtime = runtime
         app.state.chat = RecordingChatService(
-            service, getattr(app.state, "cases", None), getattr(app.state, "metrics", None)
+            service,
+            getattr(app.state, "cases", None),
+            getattr(app.state, "metrics", None),
+            messages=messages,
+            policy=Policy.from_settings(settings, messages),  # handoff mode: the bot is quiet while a person talks
         )
         yield runtime

@@ -42,6 +42,9 @@ class ChatMeta(BaseModel):
     degraded: bool = False
     # the inbox key (X-Handoff-Key), only in the /api/chat reply to the turn that opened a handoff
     handoff_key: str | None = None
+    # a person has the conversation: "waiting" on the turn that opened the handoff (or found it open), "passed"
+    # when the bot stayed quiet and the words went to the agent's thread (api/handoff/mode.py); else None
+    handoff_state: Literal["waiting", "passed"] | None = None
 
 
 class ChatReply(BaseModel):

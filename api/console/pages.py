@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.cases.states import STATUS_NAMES, Status
 from api.cases.workdays import CHINA_TZ
 from api.console import security
+from api.handoff.delivery import PUSHED
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -47,6 +48,22 @@ env = Environment(
 env.filters["beijing"] = beijing
 env.filters["status_name"] = _status_name
 env.filters["handoff_status"] = lambda v: {"open": "待回复", "answered": "已回复", "closed": "已结束"}.get(v, v)
+
+
+def delivery_label(d: Any) -> str:
+    """The state of a line sent to the citizen (api/handoff/delivery.py), as the agent reads it in the thread."""
+    if d.state == "sent":
+        return "已送达" if d.channel not in PUSHED else "已发送"
+    if d.state == "failed":
+        return f"发送失败：{d.last_error or '未知原因'}"
+    if d.channel not in PUSHED:
+        return "等网页小助手取回"
+    if d.attempts:
+        return f"重试中（已失败 {d.attempts} 次：{d.last_error or '未知原因'}）"
+    return "发送中"
+
+
+env.filters["delivery_label"] = delivery_label
 
 
 def render(request: Request, name: str, status_code: int = 200, **ctx: Any) -> HTMLResponse:

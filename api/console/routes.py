@@ -28,11 +28,13 @@ from api.cases.states import OVERDUE_CANDIDATES, STATUS_NAMES, TRANSITIONS, Ille
 from api.cases.workdays import china_today
 from api.chat.content import load_messages
 from api.console import charts, figures, gaps, security, talk
-from api.console.pages import STATIC_DIR, ConsoleRoute, beijing, login_page, render, see_other
+from api.console.pages import STATIC_DIR, ConsoleRoute, beijing, delivery_label, login_page, render, see_other
 from api.console.security import AdminUser, AgentUser, SupervisorUser
 from api.deps import CatalogueDep, StateDep
+from api.handoff import delivery as handoff_delivery
 from api.handoff import service as handoff_service
-from api.handoff.models import Handoff
+from api.handoff.models import Handoff, HandoffMessage
+from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/console", tags=["console"], route_class=ConsoleRoute, include_in_schema=False)
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
@@ -237,6 +239,7 @@ def _case_row(case: Case, config: CaseConfig, today: Any) -> dict[str, Any]:
         "case": case,
         "category_name": cat.name if cat else case.category,
         "phone": mask_phone(case.phone),
+        "description": mask_personal(case.description),
         "overdue": service.is_overdue(case, today),
         "days_left": (case.deadline - today).days,
         "open": Status(case.status) in OVERDUE_CANDIDATES,
@@ -369,6 +372,7 @@ def _detail(
     status_code: int = 200,
     error: str | None = None,
     phone: str | None = None,
+    description: str | None = None,
 ) -> Response:
     today = china_today()
     targets = [t for t in TRANSITIONS[Status(case.status)] if t is not Status.REPLIED]
@@ -385,6 +389,7 @@ def _detail(
         is_supervisor=Role.parse(user.role) >= Role.SUPERVISOR,
         error=error,
         phone=phone,
+        description=description,
     )
 
 
@@ -495,6 +500,19 @@ def case_phone(
     return _detail(request, user, session, config, case, phone=case.phone)
 
 
+@router.post("/cases/{case_no}/description", response_class=HTMLResponse)
+def case_description(
+    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    """The story with its phone and ID numbers, only on purpose (to act on them), audited like the phone."""
+    case = _load(session, case_no)
+    service.record_event(
+        session=session, case=case, config=config, actor=actor_of(user), kind="description_viewed", public=False
+    )
+    session.commit()
+    return _detail(request, user, session, config, case, description=case.description)
+
+
 # ---------------------------------------------------------------- handoffs
 
 
@@ -518,22 +536,33 @@ def handoff_detail(request: Request, handoff_id: int, user: AgentUser, session: 
     return render(request, "handoff_detail.html", user=user, h=_handoff(session, handoff_id))
 
 
-WHO = {"user": "市民", "bot": "助手", "agent": "坐席"}
+WHO = {"user": "市民", "bot": "助手", "agent": "坐席", "system": "系统"}
+
+
+def _delivery(m: HandoffMessage) -> dict[str, Any] | None:
+    """How an agent's line (or a hand-back notice) reached the citizen: pending / sent / failed with the error."""
+    d = m.delivery
+    if d is None:
+        return None
+    return {"id": d.id, "state": d.state, "attempts": d.attempts, "error": d.last_error or "",
+            "label": delivery_label(d)}  # fmt: skip
 
 
 @router.get("/handoffs/{handoff_id}/messages")
 def handoff_messages(
     handoff_id: int, user: AgentUser, session: CaseSessionDep, after: Annotated[int, Query(ge=0)] = 0
 ) -> JSONResponse:
-    """New lines of a thread, for the open detail page: citizens keep writing while the agent reads."""
+    """New lines of a thread, for the open detail page: citizens keep writing while the agent reads. `deliveries`
+    holds the state of every line sent to the citizen, so the page updates lines it already shows."""
     handoff = _handoff(session, handoff_id)
     lines = [
         {"id": m.id, "author": m.author, "who": WHO.get(m.author, m.author), "agent": m.agent or "",
-         "at": beijing(m.at, "%H:%M"), "text": m.text}
+         "at": beijing(m.at, "%H:%M"), "text": m.text, "delivery": _delivery(m)}
         for m in handoff.messages
         if m.id > after
     ]  # fmt: skip
-    return JSONResponse({"status": handoff.status, "messages": lines[:200]})
+    deliveries = {str(m.id): _delivery(m) for m in handoff.messages if m.delivery is not None}
+    return JSONResponse({"status": handoff.status, "messages": lines[:200], "deliveries": deliveries})
 
 
 @router.post("/handoffs/{handoff_id}/reply")
@@ -550,8 +579,19 @@ def handoff_reply(
 
 @router.post("/handoffs/{handoff_id}/close")
 def handoff_close(request: Request, handoff_id: int, user: AgentUser, session: CaseSessionDep) -> Response:
+    """结束会话: the citizen is told, and the bot answers them again."""
     handoff_service.close_handoff(session=session, handoff=_handoff(session, handoff_id), agent=user.username)
     return see_other("/console/handoffs")
+
+
+@router.post("/handoffs/{handoff_id}/deliveries/{delivery_id}/retry")
+def handoff_delivery_retry(
+    request: Request, handoff_id: int, delivery_id: int, user: AgentUser, session: CaseSessionDep
+) -> Response:
+    """重新发送 a line whose delivery failed (the channel is fixed, or the citizen wrote again on WeChat)."""
+    if handoff_delivery.retry(session=session, delivery_id=delivery_id, handoff_id=handoff_id) is None:
+        raise HTTPException(status_code=404, detail="没有这条发送失败的消息")
+    return see_other(f"/console/handoffs/{handoff_id}")
 
 
 # ---------------------------------------------------------------- knowledge gaps

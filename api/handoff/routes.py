@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints
 
 from api.cases.deps import CaseSessionDep
@@ -37,12 +37,14 @@ class HandoffCreated(BaseModel):
     handoff_id: int
     id: int  # the same number, for clients that read `id`
     status: str
+    existing: bool = False  # true (and 200, not 201): the sender already had an open handoff, this is that one
 
 
 class InboxMessage(BaseModel):
     id: int
     text: str
-    from_: Literal["agent"] = Field(default="agent", serialization_alias="from")
+    # agent: a reply; system: the conversation went back to the bot (the agent ended it, or the timeout)
+    from_: Literal["agent", "system"] = Field(default="agent", serialization_alias="from")
     at: datetime
 
 
@@ -57,15 +59,18 @@ INTERNAL = [Depends(require_internal_token)]
     include_in_schema=False,
     dependencies=INTERNAL,
 )
-def create_handoff(body: HandoffIn, session: CaseSessionDep) -> HandoffCreated:
-    handoff = service.create_handoff(
+def create_handoff(body: HandoffIn, session: CaseSessionDep, response: Response) -> HandoffCreated:
+    """One open handoff per sender: a second request while one is open gets that one back (200, existing)."""
+    handoff, created = service.open_handoff(
         session=session,
         sender=body.sender,
         channel=body.channel,
         reason=body.reason,
         transcript=[service.TranscriptLine(author=t.from_, text=t.text, at=t.at) for t in body.transcript],
     )
-    return HandoffCreated(handoff_id=handoff.id, id=handoff.id, status=handoff.status)
+    if not created:
+        response.status_code = 200
+    return HandoffCreated(handoff_id=handoff.id, id=handoff.id, status=handoff.status, existing=not created)
 
 
 @router.get("/handoffs/inbox/{sender}", response_model=list[InboxMessage], response_model_by_alias=True)
@@ -79,4 +84,6 @@ def inbox(
     rows = service.inbox(session=session, sender=sender, key=x_handoff_key, after=after)
     if rows is None:
         raise HTTPException(status_code=404)
-    return [InboxMessage(id=m.id, text=m.text, at=m.at) for m in rows]
+    return [
+        InboxMessage(id=m.id, text=m.text, from_="system" if m.author == "system" else "agent", at=m.at) for m in rows
+    ]

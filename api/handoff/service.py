@@ -13,9 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.cases.workdays import utcnow
+from api.chat.content import load_messages
+from api.handoff import delivery
 from api.handoff.models import ChatTurn, Handoff, HandoffMessage
 from index import text as text_mod
 
@@ -23,6 +26,8 @@ log = logging.getLogger(__name__)
 
 Author = Literal["user", "bot", "agent"]
 HANDOFF_STATUSES = ("open", "answered", "closed")
+CloseReason = Literal["agent", "timeout"]
+NOTICES: dict[CloseReason, str] = {"agent": "ended_by_agent", "timeout": "ended_by_timeout"}  # messages.yml keys
 MAX_TURN_TEXT = 500
 # turns of the public /api/chat, where the caller names its own sender id: only the holder of a handoff's key
 # reads its inbox or writes into its thread. The signed channels (wx:/mp:/tg: ids) need no key.
@@ -96,9 +101,7 @@ def follow_up(
 ) -> HandoffMessage | None:
     """A citizen writing again while a person has their conversation: the agent sees it in the thread,
     and an answered handoff goes back to `open`, to the top of the queue. Added to the caller's session."""
-    handoff = session.scalars(
-        select(Handoff).where(Handoff.sender == sender, Handoff.status != "closed").order_by(Handoff.id.desc()).limit(1)
-    ).first()
+    handoff = open_for(session=session, sender=sender)
     if handoff is None or not text.strip():
         return None
     if channel in KEYED_CHANNELS and not holds_key(handoff, key):
@@ -170,14 +173,31 @@ class TranscriptLine:
     at: datetime | None = None
 
 
-def create_handoff(
+def open_for(*, session: Session, sender: str) -> Handoff | None:
+    """The sender's handoff that is not closed: at most one (the partial unique index uq_handoffs_open_sender)."""
+    stmt = select(Handoff).where(Handoff.sender == sender, Handoff.status != "closed").order_by(Handoff.id.desc())
+    return session.scalars(stmt.limit(1)).first()
+
+
+def open_handoff(
     *, session: Session, sender: str, channel: str, reason: str, transcript: Sequence[TranscriptLine]
-) -> Handoff:
-    """Open a handoff with the conversation so far; the transcript is kept as it was said."""
+) -> tuple[Handoff, bool]:
+    """Open a handoff with the conversation so far (kept as it was said), or return the one already open for this
+    sender: (handoff, True when this call opened it). Two racing calls meet at the unique index; one wins."""
+    existing = open_for(session=session, sender=sender)
+    if existing is not None:
+        return existing, False
     now = utcnow()
     handoff = Handoff(sender=sender, channel=channel, reason=reason, status="open", created_at=now, updated_at=now)
     session.add(handoff)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        again = open_for(session=session, sender=sender)
+        if again is None:
+            raise
+        return again, False
     for line in transcript:
         session.add(
             HandoffMessage(
@@ -186,6 +206,14 @@ def create_handoff(
         )
     session.commit()
     log.info("handoff %d opened for a %s conversation", handoff.id, channel)
+    return handoff, True
+
+
+def create_handoff(
+    *, session: Session, sender: str, channel: str, reason: str, transcript: Sequence[TranscriptLine]
+) -> Handoff:
+    """open_handoff for callers that need only the handoff."""
+    handoff, _ = open_handoff(session=session, sender=sender, channel=channel, reason=reason, transcript=transcript)
     return handoff
 
 
@@ -201,38 +229,72 @@ def list_handoffs(*, session: Session, status: str | None = None, limit: int = 1
 
 
 def agent_reply(*, session: Session, handoff: Handoff, text: str, agent: str) -> HandoffMessage:
-    """An agent's answer; the widget picks it up from the inbox of the handoff's sender."""
+    """An agent's answer, queued for the citizen's channel in the same transaction (api/handoff/delivery.py)."""
     now = utcnow()
     msg = HandoffMessage(handoff_id=handoff.id, sender=handoff.sender, author="agent", agent=agent, text=text, at=now)
     session.add(msg)
     handoff.status = "answered" if handoff.status == "open" else handoff.status
     handoff.assignee = handoff.assignee or agent
     handoff.updated_at = now
+    handoff.agent_at = now
+    session.flush()
+    delivery.enqueue(session=session, handoff=handoff, message=msg, now=now)
     session.commit()
     return msg
 
 
-def close_handoff(*, session: Session, handoff: Handoff, agent: str) -> Handoff:
+def hand_back(
+    *, session: Session, handoff: Handoff, reason: CloseReason, now: datetime | None = None
+) -> HandoffMessage | None:
+    """The conversation goes back to the bot: closed, with a notice to the citizen on their channel (queued like an
+    agent reply). Added to the caller's session; None when it was closed already."""
+    if handoff.status == "closed":
+        return None
+    now = now or utcnow()
     handoff.status = "closed"
+    handoff.closed_reason = reason
+    handoff.updated_at = now
+    notice = HandoffMessage(
+        handoff_id=handoff.id,
+        sender=handoff.sender,
+        author="system",
+        text=load_messages().text("handoff", NOTICES[reason]),
+        at=now,
+    )
+    session.add(notice)
+    session.flush()
+    delivery.enqueue(session=session, handoff=handoff, message=notice, now=now)
+    log.info("handoff %d handed back to the bot (%s)", handoff.id, reason)
+    return notice
+
+
+def close_handoff(*, session: Session, handoff: Handoff, agent: str) -> Handoff:
+    """The agent ends the handoff in the console: the citizen is told, and the bot answers again."""
     handoff.assignee = handoff.assignee or agent
-    handoff.updated_at = utcnow()
+    hand_back(session=session, handoff=handoff, reason="agent")
     session.commit()
     return handoff
+
+
+INBOX_AUTHORS = ("agent", "system")
 
 
 def inbox(
     *, session: Session, sender: str, key: str | None, after: int = 0, limit: int = 50
 ) -> Sequence[HandoffMessage] | None:
-    """Agent replies newer than `after` (the last id the widget has shown) in this sender's handoffs under `key`;
-    None when the key opens none of them."""
+    """Agent replies and hand-back notices newer than `after` (the last id the widget has shown) in this sender's
+    handoffs under `key`, oldest first; None when the key opens none of them. What it returns counts as delivered."""
     ids = _keyed_ids(session, sender=sender, key=key) if key else []
     if not ids:
         return None
     stmt = (
         select(HandoffMessage)
-        .where(HandoffMessage.sender == sender, HandoffMessage.author == "agent", HandoffMessage.id > after)
+        .where(HandoffMessage.sender == sender, HandoffMessage.author.in_(INBOX_AUTHORS), HandoffMessage.id > after)
         .where(HandoffMessage.handoff_id.in_(ids))
         .order_by(HandoffMessage.id)
         .limit(limit)
     )
-    return session.scalars(stmt).all()
+    rows = session.scalars(stmt).all()
+    if rows and delivery.picked_up(session=session, message_ids=[m.id for m in rows]):
+        session.commit()
+    return rows

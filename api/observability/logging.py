@@ -12,6 +12,7 @@ from api.cases.phone import mask_phone, normalize_phone
 from api.channels.identity import mask, redact
 from api.handoff.service import mask_personal
 from api.settings import Settings
+from civic import privacy
 
 LogFormat = Literal["json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -28,8 +29,9 @@ _UVICORN = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def mask_text(text: str) -> str:
-    """ID numbers, phones and long digit runs (mask_personal), then openids and API tokens (redact)."""
-    return redact(mask_personal(text))
+    """ID numbers, phones and long digit runs as placeholders (mask_personal), then what only the shared rule reads
+    as a number, (0371)6512 3456 or an ID in blocks (civic/privacy.py), then openids and API tokens (redact)."""
+    return redact(privacy.mask_personal(mask_personal(text)))
 
 
 def _mask_field(key: str, value: Any) -> Any:

@@ -79,7 +79,7 @@ async def chat(request: Request, settings: SettingsDep) -> Any:
     chat: RecordingChatService = request.app.state.chat  # records the turn for the console, then answers
     reply = await chat.turn(sender=req.sender, message=req.message.strip(), channel=channel, handoff_key=key)
     route = reply.meta.route
-    if channel in handoffs.KEYED_CHANNELS and route.kind == "handoff" and route.id and route.id.isdigit():
+    if channel in handoffs.KEYED_CHANNELS and reply.meta.handoff_state == "waiting" and route.id:
         # this turn opened a handoff: its key goes to this reply only, and the widget polls the inbox with it
         reply.meta.handoff_key = await asyncio.to_thread(
             handoffs.issue_key_best_effort,

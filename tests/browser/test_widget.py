@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from api.chat.content import load_messages
 from tests.browser.conftest import Live, shot
 
 QUESTION = "社保卡丢了怎么补办"
+SAY = load_messages()
 
 
 def sender_of(page: Any) -> str:
@@ -93,6 +95,7 @@ def test_handoff_then_the_agent_reply_arrives_in_the_widget(page: Any, live: Liv
     assert re.fullmatch(r"w-[0-9a-f]{32}", sender)  # 128 random bits: nobody guesses another browser's id
     page.locator("#baihua-widget .bw-human").click()  # always reachable, next to the input
     page.locator(".bw-bot", has_text="转人工").wait_for()
+    page.locator(".bw-waiting").wait_for()  # handoff mode: the widget says a person is next
     with live.app.state.cases.db.sessions() as session:  # opened by the fake action server, keyed by the gateway
         h = session.scalars(select(Handoff).where(Handoff.sender == sender)).one()
         assert h.key_hash
@@ -104,12 +107,21 @@ def test_handoff_then_the_agent_reply_arrives_in_the_widget(page: Any, live: Liv
     shot(page, "widget-handoff")
     ask(page, "我是外地户口，也能补吗")  # the widget sends the key along: the words reach the agent's thread
     page.locator(".bw-user", has_text="我是外地户口").wait_for()
-    page.locator(".bw-bot", has_text="我听到了").wait_for()
+    page.locator(".bw-bot", has_text=SAY.text("handoff", "passed_on")).wait_for()  # the bot itself is quiet
+    assert page.locator(".bw-bot", has_text="我听到了").count() == 0
     with live.app.state.cases.db.sessions() as session:
         thread = session.get(Handoff, hid)
         assert thread is not None and thread.messages[-1].text == "我是外地户口，也能补吗"
     status = page.evaluate(f"fetch('/api/handoffs/inbox/{sender}').then(r => r.status)")
     assert status == 404  # the inbox without the key: only the widget holding it reads the agent's replies
+    with live.app.state.cases.db.sessions() as session:  # 结束会话 in the console
+        h = session.get(Handoff, hid)
+        assert h is not None
+        handoffs.close_handoff(session=session, handoff=h, agent="li")
+    page.locator(".bw-note", has_text=SAY.text("handoff", "ended_by_agent")).wait_for(timeout=15_000)
+    page.locator(".bw-waiting").wait_for(state="hidden")
+    ask(page, "你好")
+    page.locator(".bw-bot", has_text="我听到了").wait_for()  # the bot answers again
 
 
 def test_degraded_answer_when_rasa_fails(page: Any, live: Live) -> None:

@@ -132,6 +132,15 @@
           list.dataset.after = String(m.id);
           if (m.author === "user") document.title = "（新消息）" + title;
         }
+        // how each line sent to the citizen is doing: 发送中 → 已发送, or 发送失败 with the error
+        for (const [id, d] of Object.entries(data.deliveries || {})) {
+          const li = list.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+          if (!li || !d) continue;
+          let line = li.querySelector(".delivery");
+          if (!line) { line = document.createElement("p"); line.className = "delivery"; li.appendChild(line); }
+          line.dataset.state = d.state;
+          line.textContent = d.label;
+        }
       } catch (e) {
         /* the next poll tries again */
       } finally {

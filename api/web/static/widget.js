@@ -70,6 +70,9 @@
   var closeBtn = el("button", { type: "button", "class": "bw-close", "aria-label": S.close }, "×");
   head.appendChild(title); head.appendChild(largeBtn); head.appendChild(closeBtn);
   var log = el("div", { "class": "bw-log", role: "log", "aria-live": "polite", "aria-relevant": "additions", "aria-label": TITLE, tabindex: "0" });
+  // handoff mode: while a person has the conversation the bot is quiet; this line says so
+  var waitingNote = el("p", { "class": "bw-waiting", role: "status" }, S.waiting);
+  waitingNote.hidden = true;
   var actions = el("div", { "class": "bw-actions", role: "group", "aria-label": TITLE });
   var humanBtn = el("button", { type: "button", "class": "bw-human" }, S.handoff);
   var complainBtn = el("button", { type: "button", "class": "bw-complaint" }, S.complaint);
@@ -79,7 +82,7 @@
   var input = el("input", { id: "bw-input", "class": "bw-input", type: "text", maxlength: "500", autocomplete: "off", placeholder: S.placeholder });
   var sendBtn = el("button", { type: "submit", "class": "bw-send" }, S.send);
   form.appendChild(label); form.appendChild(input); form.appendChild(sendBtn);
-  panel.appendChild(head); panel.appendChild(log); panel.appendChild(actions); panel.appendChild(form);
+  panel.appendChild(head); panel.appendChild(log); panel.appendChild(waitingNote); panel.appendChild(actions); panel.appendChild(form);
   root.appendChild(bubble); root.appendChild(panel);
 
   // ---- rendering: one function per message type ----
@@ -207,6 +210,8 @@
       if (meta.degraded) { record({ from: "note", text: S.degraded_note }); }
       if (meta.route && meta.route.kind === "handoff" && typeof meta.handoff_key === "string" && meta.handoff_key) {
         startHandoffPoll(meta.handoff_key);
+      } else if ((meta.handoff_state === "waiting" || meta.handoff_state === "passed") && handoff && handoff.key) {
+        startHandoffPoll();  // still with a person (asked again, or wrote while waiting): keep polling
       }
     }).catch(function () {
       waiting.remove();
@@ -228,12 +233,14 @@
     handoff = { open: true, key: key || h.key, after: h.after || "", since: key ? Date.now() : (h.since || Date.now()) };
     if (!handoff.key) { stopHandoffPoll(true); return; }  // stored by a version before keys: nothing to poll
     save("handoff", handoff);
+    waitingNote.hidden = false;
     if (!pollTimer) { pollTimer = setInterval(pollHandoff, HANDOFF_POLL_MS); }
   }
   // forget: the gateway knows no handoff for the key; otherwise (idle) keep the key, so later words still
   // reach the agent's thread
   function stopHandoffPoll(forget) {
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+    waitingNote.hidden = true;
     if (forget || !handoff) { handoff = null; } else { handoff.open = false; }
     save("handoff", handoff);
   }
@@ -246,12 +253,16 @@
       return resp.ok ? resp.json() : null;
     }).then(function (items) {
       if (!Array.isArray(items)) { return; }
+      var ended = false;
       items.forEach(function (it) {
         if (!it || typeof it.text !== "string") { return; }
-        record({ from: "agent", text: it.text });
+        // "system": the conversation went back to the bot (the agent ended it, or nobody replied in time)
+        if (it.from === "system") { record({ from: "note", text: it.text }); ended = true; }
+        else { record({ from: "agent", text: it.text }); }
         if (it.id !== undefined && handoff) { handoff.after = String(it.id); handoff.since = Date.now(); }
       });
       if (handoff) { save("handoff", handoff); }
+      if (ended) { stopHandoffPoll(false); }  // keep the key: a later 转人工 in this conversation keeps it
     }).catch(function () { /* try again on the next tick */ });
   }
 

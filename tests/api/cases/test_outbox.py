@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.cases import auth
-from api.cases.models import Outbox
+from api.cases.models import Case, Outbox
 from api.cases.outbox import WorkerConfig, deliver_due, pending_count, sign, verify
 from api.main import create_app
 from api.settings import get_settings
-from tests.api.cases.test_routes_citizen import NO_FILING_LIMITS, file_case
+from tests.api.cases.test_routes_citizen import MASKED_STORY, NO_FILING_LIMITS, STORY, STORY_NUMBERS, file_case
 from tests.api.conftest import make_settings
 from tests.api.fake_receiver import FakeReceiver
 
@@ -121,3 +121,28 @@ def test_unreachable_receiver_is_retried_later(tmp_path: Path) -> None:
         with db.sessions() as session:
             row = session.scalars(select(Outbox)).one()
             assert row.attempts == 1 and row.last_error and "ConnectError" in row.last_error
+
+
+def test_the_payload_carries_the_story_masked(tmp_path: Path) -> None:
+    """The work-order system gets what the public views get; the full story stays in the case database."""
+    with FakeReceiver(SECRET, fail_rate=0.0, lost_ack_rate=0.0) as up, _client(tmp_path / "pm", up.url) as client:
+        cfg = WorkerConfig(url=up.url, secret=SECRET, backoff_s=0.001, backoff_max_s=0.001)
+        no = file_case(client, description=STORY)["case_no"]
+        db = client.app.state.cases.db  # type: ignore[attr-defined]
+        with db.sessions() as session:
+            auth.create_user(session=session, username="a1", password="long enough pw", role="agent")
+        tok = client.post("/api/staff/login", json={"username": "a1", "password": "long enough pw"}).json()
+        agent = {"Authorization": f"Bearer {tok['access_token']}"}
+        client.post(f"/api/staff/cases/{no}/transition", json={"to": "in_progress"}, headers=agent)
+        client.post(f"/api/staff/cases/{no}/reply", json={"text": "已联系窗口"}, headers=agent)
+        rate = {"phone_last4": "5678", "score": 1, "comment": "还是不行，打13912345678"}
+        assert client.post(f"/api/cases/{no}/rating", json=rate).status_code == 200
+        _drain(client, cfg)
+        with db.sessions() as session:
+            stored = [r.payload for r in session.scalars(select(Outbox))]
+            assert session.scalar(select(Case.description).where(Case.case_no == no)) == STORY
+    assert {e["case"]["description"] for e in up.received} == {MASKED_STORY}
+    rating = [e for e in up.received if e["type"] == "rating"]
+    assert rating[0]["note"] == "评价 1 分：还是不行，打139****5678"
+    for text in (str(up.received), *stored):
+        assert not any(n in text for n in STORY_NUMBERS)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.cases import service
 from api.cases.states import Status
 from api.main import create_app
 from tests.api.conftest import make_settings
@@ -20,6 +21,12 @@ GOOD: dict[str, Any] = {
     "phone": "13812345678",
     "channel": "wechat",
 }
+
+
+# a story with an ID number and a phone in it, and how it leaves the case system (civic/privacy.py)
+STORY = "我身份证110101199003071234，窗口让我留了手机139 1234 5678，一直没人回"
+MASKED_STORY = "我身份证1101**********1234，窗口让我留了手机139****5678，一直没人回"
+STORY_NUMBERS = ("110101199003071234", "139 1234 5678", "13912345678")
 
 
 def file_case(client: TestClient, **overrides: Any) -> dict[str, Any]:
@@ -198,6 +205,24 @@ def test_rating_rules(client: TestClient, staff: Any) -> None:
     assert body["status_name"] == "督办" and body["reply"] == "已为您办结"
 
 
+def test_what_the_citizen_wrote_leaves_masked_and_staff_words_as_written(client: TestClient, staff: Any) -> None:
+    no = file_case(client, description=STORY)["case_no"]
+    agent = staff("agent")
+    client.post(f"/api/staff/cases/{no}/transition", json={"to": "in_progress"}, headers=agent)
+    client.post(f"/api/staff/cases/{no}/reply", json={"text": "请致电 0371-65123456 预约"}, headers=agent)
+    rate = {"phone_last4": "5678", "score": 1, "comment": "身份证110101199003071234还是办不了，打13912345678"}
+    assert client.post(f"/api/cases/{no}/rating", json=rate).status_code == 200
+    resp = client.get(f"/api/cases/{no}", params={"phone_last4": "5678"})
+    notes = [e["note"] for e in resp.json()["timeline"] if e["kind"] == "rating"]
+    assert notes == ["评价 1 分：身份证1101**********1234还是办不了，打139****5678"]
+    assert not any(n in resp.text for n in STORY_NUMBERS)
+    assert resp.json()["reply"] == "请致电 0371-65123456 预约"  # the office's number, for the citizen to call
+    with client.app.state.cases.db.sessions() as session:  # type: ignore[attr-defined]
+        case = service.get_case(session=session, case_no=no)
+        assert case is not None and case.description == STORY  # stored complete
+        assert case.ratings[0].comment == rate["comment"]
+
+
 # the numbering under load is tested here, not the filing limits (test_routes_citizen_filing.py)
 NO_FILING_LIMITS: dict[str, Any] = {"case_rate_ip_burst": 1000, "case_rate_phone_burst": 1000}
 
@@ -220,3 +245,14 @@ def test_full_phone_never_reaches_the_logs(client: TestClient, staff: Any, caplo
     client.get(f"/api/staff/cases/{no}", headers=agent)
     assert caplog.records, "expected some log lines to check"
     assert not any("13987654321" in r.getMessage() or "1398765432" in r.getMessage() for r in caplog.records)
+
+
+def test_the_story_never_reaches_the_logs(client: TestClient, staff: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    agent = staff("agent")
+    no = file_case(client, description=STORY)["case_no"]
+    client.get(f"/api/cases/{no}", params={"phone_last4": "5678"})
+    client.get("/api/staff/cases", headers=agent)
+    client.post(f"/api/staff/cases/{no}/description", headers=agent)
+    assert caplog.records, "expected some log lines to check"
+    assert not any(n in r.getMessage() for r in caplog.records for n in (*STORY_NUMBERS, STORY))

@@ -58,3 +58,15 @@ def test_api_key_and_errors(client: TestClient) -> None:
     assert post(client, description="").status_code == 400
     assert post(client, lat="north").status_code == 400
     assert client.get("/open311/v2/requests/YS20000101-000001.json", params={"api_key": OPEN311_KEY}).status_code == 404
+
+
+def test_description_and_address_leave_masked(client: TestClient) -> None:
+    story = "身份证41010519900101123X被窗口扣下了，回电13912345678"
+    filed = post(client, description=story, address_string="文化路12号 联系人 0371-65123456")
+    rid = filed.json()[0]["service_request_id"]
+    one = client.get(f"/open311/v2/requests/{rid}.json", params={"api_key": OPEN311_KEY}).json()[0]
+    assert one["description"] == "身份证4101**********123X被窗口扣下了，回电139****5678"
+    assert one["address"] == "文化路12号 联系人 0371-****3456"
+    listed = client.get("/open311/v2/requests.json", params={"api_key": OPEN311_KEY, "service_request_id": rid})
+    assert listed.json() == [one]
+    assert not any(n in listed.text for n in ("41010519900101123X", "13912345678", "65123456"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.cases import auth
 from api.cases.models import StaffUser
-from tests.api.cases.test_routes_citizen import file_case, from_address
+from tests.api.cases.test_routes_citizen import MASKED_STORY, STORY, STORY_NUMBERS, file_case, from_address
 from tests.api.conftest import PASSWORD
 
 
@@ -65,6 +65,7 @@ def test_must_change_account_gets_no_staff_token(client: TestClient, staff: Any)
     bearer = {"Authorization": f"Bearer {console_token}"}
     assert client.get("/api/staff/me", headers=bearer).status_code == 403
     assert client.post(f"/api/staff/cases/{no}/phone", headers=bearer).status_code == 403
+    assert client.post(f"/api/staff/cases/{no}/description", headers=bearer).status_code == 403
     with db.sessions() as session:
         auth.reset_password(session=session, username="new-agent", password="a brand new password")
         user = session.scalar(select(StaffUser).where(StaffUser.username == "new-agent"))
@@ -87,7 +88,12 @@ def test_posts_on_the_cookie_need_the_csrf_header(client: TestClient, staff: Any
     no = file_case(client)["case_no"]
     browser = TestClient(client.app)  # the cookie only, no Authorization header
     assert browser.post("/api/staff/login", json={"username": "supervisor-1", "password": PASSWORD}).is_success
-    bodyless = [f"/api/staff/cases/{no}/phone", "/api/staff/overdue/run", "/api/staff/outbox/none/retry"]
+    bodyless = [
+        f"/api/staff/cases/{no}/phone",
+        f"/api/staff/cases/{no}/description",
+        "/api/staff/overdue/run",
+        "/api/staff/outbox/none/retry",
+    ]
     for path in [*bodyless, "/api/staff/logout"]:
         assert browser.post(path).status_code == 403, path
         assert browser.post(path, headers={"X-CSRF-Token": "0" * 64}).status_code == 403, path
@@ -97,6 +103,7 @@ def test_posts_on_the_cookie_need_the_csrf_header(client: TestClient, staff: Any
 
     token = {"X-CSRF-Token": browser.get("/api/staff/me").json()["csrf_token"]}
     assert browser.post(f"/api/staff/cases/{no}/phone", headers=token).status_code == 200
+    assert browser.post(f"/api/staff/cases/{no}/description", headers=token).status_code == 200
     assert browser.post("/api/staff/overdue/run", headers=token).status_code == 200
     assert browser.post("/api/staff/outbox/none/retry", headers=token).status_code == 404
     assert browser.post(f"/api/staff/cases/{no}/notes", json={"text": "备注"}, headers=token).status_code == 201
@@ -188,6 +195,30 @@ def test_phone_reveal_is_audited(client: TestClient, staff: Any) -> None:
     timeline = client.get(f"/api/staff/cases/{no}", headers=agent).json()["timeline"]
     assert timeline[-1]["kind"] == "phone_viewed" and timeline[-1]["actor"] == "staff:agent-1"
     assert not timeline[-1]["public"]
+
+
+def test_the_story_is_masked_in_lists_and_detail(client: TestClient, staff: Any) -> None:
+    agent = staff("agent")
+    no = file_case(client, description=STORY)["case_no"]
+    listed = client.get("/api/staff/cases", headers=agent)
+    assert [c["description"] for c in listed.json()["items"]] == [MASKED_STORY]
+    detail = client.get(f"/api/staff/cases/{no}", headers=agent)
+    assert detail.json()["description"] == MASKED_STORY
+    assert not any(n in listed.text + detail.text for n in STORY_NUMBERS)
+
+
+def test_description_reveal_is_audited(client: TestClient, staff: Any) -> None:
+    agent = staff("agent")
+    no = file_case(client, description=STORY)["case_no"]
+    resp = client.post(f"/api/staff/cases/{no}/description", headers=agent)
+    assert resp.status_code == 200 and resp.json() == {"case_no": no, "description": STORY}
+    timeline = client.get(f"/api/staff/cases/{no}", headers=agent).json()["timeline"]
+    assert timeline[-1]["kind"] == "description_viewed" and timeline[-1]["actor"] == "staff:agent-1"
+    assert not timeline[-1]["public"]
+    assert client.post("/api/staff/cases/YS20000101-000001/description", headers=agent).status_code == 404
+    assert TestClient(client.app).post(f"/api/staff/cases/{no}/description").status_code == 401
+    public = client.get(f"/api/cases/{no}", params={"phone_last4": "5678"}).json()["timeline"]
+    assert "description_viewed" not in [e["kind"] for e in public]
 
 
 def test_logout_and_password_reset_end_sessions(client: TestClient, staff: Any) -> None:

@@ -66,7 +66,8 @@ class _Server:
 
 
 class FakeWeChatApi(_Server):
-    """POST /cgi-bin/stable_token and /cgi-bin/message/custom/send, with WeChat's errcodes for bad tokens."""
+    """POST /cgi-bin/stable_token and /cgi-bin/message/custom/send, with WeChat's errcodes for bad tokens, bad
+    bodies (44002 empty post data, 47001 not JSON, 40003 a missing openid) and, on demand, failing sends."""
 
     def __init__(self, apps: dict[str, str]) -> None:
         super().__init__()
@@ -79,6 +80,8 @@ class FakeWeChatApi(_Server):
         self.sticky = False  # normal mode keeps returning a token that sending rejects (then only force helps)
         self.sent: list[dict[str, Any]] = []
         self.rejected = 0
+        self.send_attempts = 0
+        self.failing_sends = 0  # the next N well-formed sends answer WeChat's "system error" (errcode -1)
 
     def route(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
@@ -109,9 +112,25 @@ class FakeWeChatApi(_Server):
                 if token not in self.valid_tokens:
                     self.rejected += 1
                     return 200, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
-                message = json.loads(body)
-                if message.get("msgtype") != "text" or len(message["text"]["content"].encode()) > 2048:
+                if not body:
+                    return 200, {"errcode": 44002, "errmsg": "empty post data"}
+                try:
+                    message = json.loads(body)
+                except ValueError:
+                    return 200, {"errcode": 47001, "errmsg": "data format error"}
+                touser = message.get("touser") if isinstance(message, dict) else None
+                if not isinstance(touser, str) or not touser:
+                    return 200, {"errcode": 40003, "errmsg": "invalid openid"}
+                content = (message.get("text") or {}).get("content")
+                if message.get("msgtype") != "text" or not isinstance(content, str):
+                    return 200, {"errcode": 47001, "errmsg": "data format error"}
+                if len(content.encode()) > 2048:
                     return 200, {"errcode": 45002, "errmsg": "content size out of limit"}
+                self.send_attempts += 1
+                if self.failing_sends > 0:
+                    self.failing_sends -= 1
+                    self.cond.notify_all()
+                    return 200, {"errcode": -1, "errmsg": "system error"}
                 self.sent.append(message)
                 self.cond.notify_all()
                 return 200, {"errcode": 0, "errmsg": "ok"}
@@ -140,6 +159,8 @@ class FakeTelegramApi(_Server):
         self.updates: list[dict[str, Any]] = []
         self.next_message_id = 100
         self.gateway_chat = chat
+        self.blocked: set[int] = set()  # chats whose user blocked the bot: sendMessage answers 403
+        self.failing_sends = 0  # the next N sendMessage calls answer 500
 
     @staticmethod
     def _params(headers: dict[str, str], body: bytes) -> dict[str, Any]:
@@ -177,6 +198,21 @@ class FakeTelegramApi(_Server):
                     "result": {"id": 42, "is_bot": True, "first_name": "办事助手", "username": "baihua_bot"},
                 }
             if name == "sendMessage":
+                try:
+                    chat_id = int(params["chat_id"])
+                except (KeyError, TypeError, ValueError):
+                    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
+                if not str(params.get("text") or "").strip():
+                    return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+                if chat_id in self.blocked:
+                    return 403, {
+                        "ok": False,
+                        "error_code": 403,
+                        "description": "Forbidden: bot was blocked by the user",
+                    }
+                if self.failing_sends > 0:
+                    self.failing_sends -= 1
+                    return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
                 self.next_message_id += 1
                 result = {
                     "message_id": self.next_message_id,
@@ -195,6 +231,7 @@ class FakeTelegramApi(_Server):
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
 
     def sent(self) -> list[dict[str, Any]]:
+        """sendMessage calls (failed ones included: `calls` records every request)."""
         with self.cond:
             return [p for n, p in self.calls if n == "sendMessage"]
 

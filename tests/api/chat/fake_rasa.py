@@ -75,7 +75,8 @@ class FakeRasa:
                 if fake.mode == "garbage":
                     self._send(200, b"<html>not json</html>", "text/html")
                     return
-                out = fake.reply(str(body.get("sender")), str(body.get("message", "")))
+                channel = str((body.get("metadata") or {}).get("channel") or "widget")
+                out = fake.reply(str(body.get("sender")), str(body.get("message", "")), channel)
                 self._send(200, json.dumps(out, ensure_ascii=False).encode())
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -90,7 +91,7 @@ class FakeRasa:
 
     # ---- the scripted bot ----
 
-    def reply(self, sender: str, message: str) -> list[dict[str, Any]]:
+    def reply(self, sender: str, message: str, channel: str = "widget") -> list[dict[str, Any]]:
         def out(text: str, m: dict[str, Any], buttons: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
             first: dict[str, Any] = {"recipient_id": sender, "text": text}
             if buttons:
@@ -112,18 +113,19 @@ class FakeRasa:
                 {"title": "社会保障卡申领", "payload": '/choose_guide{"guide_id":"ss-card-apply"}'},
             ]
             return out("您说的是哪一件？", meta("ask_howto", confidence=0.6), buttons)
-        if message == "/request_human":
-            return self.handoff_turn(sender, out)
+        if message in ("/request_human", "转人工"):
+            return self.handoff_turn(sender, out, channel)
         return out(f"我听到了：{message}", meta("out_of_scope", confidence=0.3))
 
-    def handoff_turn(self, sender: str, out: Any) -> list[dict[str, Any]]:
-        """POST /api/handoff with the internal token, then the route carries the handoff id (the action's contract)."""
+    def handoff_turn(self, sender: str, out: Any, channel: str = "widget") -> list[dict[str, Any]]:
+        """POST /api/handoff with the internal token, then the route carries the handoff id (the action's contract);
+        the channel is the one the gateway named in the message metadata, as bot/actions/common.channel_of reads."""
         said = "好的，已经帮您转人工，工作人员会尽快回复。"
         if self.internal_token is None:
             return list(out(said, meta("request_human", "handoff")))
         body = {
             "sender_id": sender,
-            "channel": "widget",
+            "channel": channel,
             "reason": "requested",
             "transcript": [{"role": "user", "text": "转人工"}],
         }
@@ -133,7 +135,7 @@ class FakeRasa:
         else:
             assert self.gateway_url, "set gateway_url or gateway to open handoffs"
             resp = httpx.post(self.gateway_url + "/api/handoff", json=body, headers=headers, timeout=10)
-        if resp.status_code != 201:
+        if resp.status_code not in (200, 201):  # 200: the sender's open handoff came back (the action takes any 2xx)
             return list(out("转人工暂时没成功，请拨打12345热线。", meta("request_human", "handoff")))
         return list(out(said, meta("request_human", "handoff", str(resp.json()["id"]))))
 

@@ -108,7 +108,14 @@ def test_degraded_not_found_is_honest_and_offers_hotline_complaint_handoff(make_
     client = make_client(rasa_url=dead_url())
     body = ask(client, "🙂🙂🙂")
     route = {"kind": "none", "id": None}
-    assert body["meta"] == {"intent": None, "confidence": None, "route": route, "degraded": True, "handoff_key": None}
+    assert body["meta"] == {
+        "intent": None,
+        "confidence": None,
+        "route": route,
+        "degraded": True,
+        "handoff_key": None,
+        "handoff_state": None,
+    }
     payloads = [b["payload"] for m in body["messages"] for b in m["buttons"]]
     assert payloads == ["/hotline", "/file_complaint", "/request_human"]
     assert any(m["type"] == "link" and m["url"] == "tel:12345" for m in body["messages"])

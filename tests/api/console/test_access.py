@@ -19,7 +19,7 @@ from tests.api.conftest import PASSWORD, make_settings
 from tests.api.console.conftest import ROLES, csrf_of, login, make_user
 
 CASE = "YS20990101-000001"  # replaced by a real number where the route must find the case
-# (method, path, lowest role allowed); {case} and {handoff} are filled in with real ids
+# (method, path, lowest role allowed); {case} and {handoff} are filled in with real ids, {delivery} with none
 ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/console/logout", "agent"),
     ("GET", "/console/password", "agent"),
@@ -37,11 +37,13 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/console/cases/{case}/note", "agent"),
     ("POST", "/console/cases/{case}/assign", "supervisor"),
     ("POST", "/console/cases/{case}/phone", "agent"),
+    ("POST", "/console/cases/{case}/description", "agent"),
     ("GET", "/console/handoffs", "agent"),
     ("GET", "/console/handoffs/{handoff}", "agent"),
     ("GET", "/console/handoffs/{handoff}/messages", "agent"),
     ("POST", "/console/handoffs/{handoff}/reply", "agent"),
     ("POST", "/console/handoffs/{handoff}/close", "agent"),
+    ("POST", "/console/handoffs/{handoff}/deliveries/{delivery}/retry", "agent"),
     ("GET", "/console/gaps", "supervisor"),
     ("POST", "/console/gaps/proposals", "supervisor"),
     ("GET", "/console/gaps/proposals.csv", "supervisor"),
@@ -59,6 +61,7 @@ def _template(path: str) -> str:
         path.split("?")[0]
         .replace("{case}", "{case_no}")
         .replace("{handoff}", "{handoff_id}")
+        .replace("{delivery}", "{delivery_id}")
         .replace("pension-retire.svg", "{entry_id}.svg")
     )
 
@@ -99,7 +102,8 @@ def ids(app_client: TestClient) -> dict[str, str]:
         headers={"X-Internal-Token": "test-internal-token"},
     )
     assert resp.status_code == 201
-    return {"case": case.case_no, "handoff": str(resp.json()["handoff_id"])}
+    # no such delivery: the allowed role gets a 404, which is past the login and role checks
+    return {"case": case.case_no, "handoff": str(resp.json()["handoff_id"]), "delivery": "999999"}
 
 
 def _call(client: TestClient, method: str, path: str, ids: dict[str, str], csrf: str | None) -> int:
@@ -225,7 +229,9 @@ def test_logout_ends_the_session(as_role: Callable[[str], tuple[TestClient, str]
     assert again.get("/console").status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/console/cases/{case}/phone", "/console/logout"])
+@pytest.mark.parametrize(
+    "path", ["/console/cases/{case}/phone", "/console/cases/{case}/description", "/console/logout"]
+)
 def test_bodyless_posts_take_the_csrf_token_as_a_header_or_field_only(
     as_role: Callable[[str], tuple[TestClient, str]], ids: dict[str, str], path: str
 ) -> None:

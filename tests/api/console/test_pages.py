@@ -72,6 +72,22 @@ def test_file_a_case_and_move_it_to_replied(as_role: AsRole) -> None:
     assert "13812345678" in full.text and "phone_viewed" in full.text  # looked at on purpose, audited
 
 
+def test_the_story_is_shown_masked_until_revealed_on_purpose(as_role: AsRole) -> None:
+    agent, csrf = as_role("agent")
+    story = "我身份证110101199003071234，窗口让我留了手机139 1234 5678，一直没人回"
+    no = file_case(agent, csrf, description=story, idem="story")
+    page = agent.get(f"/console/cases/{no}").text
+    assert "我身份证1101**********1234，窗口让我留了手机139****5678，一直没人回" in page
+    assert "110101199003071234" not in page and "139 1234 5678" not in page
+    assert f'action="/console/cases/{no}/description"' in page
+    full = agent.post(f"/console/cases/{no}/description", data={"csrf_token": csrf})
+    assert full.status_code == 200 and story in full.text and "description_viewed" in full.text  # audited
+    again = agent.get(f"/console/cases/{no}").text
+    assert "110101199003071234" not in again  # one look, not a setting
+    plain = file_case(agent, csrf, idem="plain")
+    assert "/description" not in agent.get(f"/console/cases/{plain}").text  # nothing hidden, nothing to reveal
+
+
 def test_bad_case_form_is_422_and_keeps_the_input(as_role: AsRole) -> None:
     agent, csrf = as_role("agent")
     r = agent.post(

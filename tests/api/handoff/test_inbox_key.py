@@ -161,20 +161,35 @@ def test_follow_ups_join_the_thread_only_with_the_key(gw: Gateway) -> None:
         assert h is not None and h.status == "open"  # back to the top of the queue
 
 
+def close(gw: Gateway, handoff_id: int) -> None:
+    with gw.db.sessions() as session:
+        h = session.get(Handoff, handoff_id)
+        assert h is not None
+        service.close_handoff(session=session, handoff=h, agent="agent-1")
+
+
+def agent_lines(resp: httpx.Response) -> list[str]:
+    return [m["text"] for m in resp.json() if m["from"] == "agent"]
+
+
 def test_a_second_handoff_in_the_same_conversation_keeps_the_key(gw: Gateway) -> None:
     first, key = gw.open_handoff()
-    second, again = gw.open_handoff(key=key)
-    assert second != first and again == key
+    again = gw.chat("/request_human", key=key).json()["meta"]  # one open handoff per sender: the same one
+    assert again["route"]["id"] == str(first) and again["handoff_key"] is None
+    close(gw, first)
+    second, kept = gw.open_handoff(key=key)  # after it ended, a new one; the widget keeps its key
+    assert second != first and kept == key
     gw.agent_says(first, "第一位坐席")
     gw.agent_says(second, "第二位坐席")
-    assert [m["text"] for m in gw.inbox(SENDER, key).json()] == ["第一位坐席", "第二位坐席"]
+    assert agent_lines(gw.inbox(SENDER, key)) == ["第一位坐席", "第二位坐席"]
     gw.chat("谢谢两位", key=key)
-    assert gw.thread(second)[-1] == ("user", "谢谢两位")  # the newest open handoff gets the line
+    assert gw.thread(second)[-1] == ("user", "谢谢两位")  # the open handoff gets the line
+    close(gw, second)
     third, fresh = gw.open_handoff()  # without the key (another tab, cleared storage): a new key of its own
     assert fresh != key
     gw.agent_says(third, "第三位坐席")
-    assert [m["text"] for m in gw.inbox(SENDER, fresh).json()] == ["第三位坐席"]
-    assert "第三位坐席" not in [m["text"] for m in gw.inbox(SENDER, key).json()]
+    assert agent_lines(gw.inbox(SENDER, fresh)) == ["第三位坐席"]
+    assert "第三位坐席" not in agent_lines(gw.inbox(SENDER, key))
 
 
 def test_no_key_without_a_handoff(gw: Gateway) -> None:

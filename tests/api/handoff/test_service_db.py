@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
 from api.cases.config import default_config
-from api.cases.db import CaseDB
+from api.cases.db import CaseDB, make_engine, upgrade
 from api.console import figures, gaps
 from api.handoff import service
+from api.handoff.models import Handoff
 from index.catalogue import Catalogue
 
 
@@ -78,7 +85,8 @@ def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
         service.close_handoff(session=session, handoff=h, agent="agent-1")
         turn("谢谢")
         session.refresh(h)
-        assert len(h.messages) == 3 and h.status == "closed"
+        assert len(h.messages) == 4 and h.status == "closed"  # the 4th: the notice that the bot is back
+        assert h.messages[-1].author == "system" and h.closed_reason == "agent"
 
 
 def test_signed_channel_follow_ups_need_no_key(case_db: CaseDB) -> None:
@@ -92,3 +100,57 @@ def test_signed_channel_follow_ups_need_no_key(case_db: CaseDB) -> None:
             )  # fmt: skip
         session.refresh(h)
         assert [m.text for m in h.messages] == ["从wechat来的话"]
+
+
+def test_one_open_handoff_per_sender_in_the_database(case_db: CaseDB) -> None:
+    """open_handoff returns the open one; the partial unique index refuses a second open row written past it."""
+    with case_db.sessions() as session:
+        first, created = service.open_handoff(
+            session=session, sender="wx:one", channel="wechat", reason="", transcript=[]
+        )
+        again, created_again = service.open_handoff(
+            session=session, sender="wx:one", channel="wechat", reason="", transcript=[]
+        )
+        assert created and not created_again and again.id == first.id
+        session.add(Handoff(sender="wx:one", channel="wechat", reason="", status="open"))
+        with pytest.raises(IntegrityError):
+            session.commit()
+        session.rollback()
+        service.close_handoff(session=session, handoff=first, agent="agent-1")
+        later, created_later = service.open_handoff(
+            session=session, sender="wx:one", channel="wechat", reason="", transcript=[]
+        )
+        assert created_later and later.id != first.id  # closed ones do not count
+
+
+def test_the_migration_keeps_each_senders_newest_open_handoff(db_url: str) -> None:
+    """Before 0005 a second 转人工 opened a second handoff; the upgrade closes the older ones, then adds the index."""
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0004_handoff_key")
+        now = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
+        with engine.begin() as conn:
+            for sender, status in (
+                ("wx:dup", "open"),
+                ("wx:dup", "answered"),
+                ("wx:solo", "open"),
+                ("wx:dup", "closed"),
+            ):
+                conn.execute(
+                    text(
+                        "INSERT INTO handoffs (sender, channel, reason, status, created_at, updated_at) "
+                        "VALUES (:s, 'wechat', '', :st, :at, :at)"
+                    ),
+                    {"s": sender, "st": status, "at": now},
+                )
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, sender, status, closed_reason FROM handoffs ORDER BY id")).all()
+        assert [(r[1], r[2], r[3]) for r in rows] == [
+            ("wx:dup", "closed", "duplicate"),
+            ("wx:dup", "answered", None),
+            ("wx:solo", "open", None),
+            ("wx:dup", "closed", None),
+        ]
+    finally:
+        engine.dispose()

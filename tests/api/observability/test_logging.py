@@ -161,3 +161,12 @@ def test_log_format_defaults_to_json_in_production_only(tmp_path: Path) -> None:
     assert log_format(prod) == "json"
     assert log_format(make_settings(tmp_path)) == "text"
     assert log_format(make_settings(tmp_path, log_format="json")) == "json"
+
+
+def test_numbers_only_the_shared_rule_reads_are_masked_too(stream: io.StringIO) -> None:
+    """A landline in brackets or blocks and an ID in blocks slip past the placeholders: civic/privacy.py masks them."""
+    log = logging.getLogger("tests.observability")
+    raw = ("（0371）6512 3456", "0371 6512 3456", "410105 1990 0101 123X", "6222 0371 6512 3456")
+    log.warning("story: %s", "，".join(raw))
+    (record,) = lines(stream)
+    assert record["msg"] == "story: 0371-****3456，0371-****3456，4101**********123X，6222********3456"

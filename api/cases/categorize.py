@@ -5,6 +5,7 @@ The words and cues are content (api/cases/categories.yml); one place decides, fo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -50,10 +51,16 @@ def from_story(story: str, config: CaseConfig) -> Inferred | None:
     return Inferred(best[0], "cues", best[1]) if best else None
 
 
+@functools.lru_cache(maxsize=256)
+def _normalised(words: tuple[str, ...]) -> tuple[str, ...]:
+    """A category's words as matched: normalised once per word list, not on every message."""
+    return tuple(n for n in (_norm(w) for w in words) if n)
+
+
 def _most(norm: str, config: CaseConfig, words_of: Words) -> tuple[Category, int] | None:
     best: tuple[Category, int] | None = None
     for c in config.categories:
-        hits = sum(1 for w in words_of(c) if w and _norm(w) in norm)
+        hits = sum(1 for w in _normalised(words_of(c)) if w in norm)
         if hits and (best is None or hits > best[1]):
             best = (c, hits)
     return best

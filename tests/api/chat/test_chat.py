@@ -87,11 +87,12 @@ def test_bot_that_says_nothing_still_gets_a_reply(client: TestClient) -> None:
 @pytest.mark.parametrize("mode", ["slow", "error", "garbage"])
 def test_slow_or_broken_rasa_answers_from_search(make_client: ClientFactory, fake_rasa: FakeRasa, mode: str) -> None:
     fake_rasa.mode = mode
-    fake_rasa.delay_s = 3.0
+    fake_rasa.delay_s = 60.0
     client = make_client(rasa_url=fake_rasa.url, chat_budget_s=0.4)
     t0 = time.perf_counter()
     body = ask(client, QUESTION)
-    assert time.perf_counter() - t0 < 2.0  # the budget, not Rasa's delay
+    # the budget cut the wait, not Rasa's 60 s (a behaviour check, not a speed target: CI machines are slow)
+    assert time.perf_counter() - t0 < 30.0
     assert body["meta"]["degraded"] is True
     assert_ss_card(body)
 

@@ -26,6 +26,7 @@ T = TypeVar("T")
 CHOICES_MAX_AGE = timedelta(hours=24)
 MAX_MESSAGE_CHARS = 2000  # the ChatRequest limit
 STALE_MARGIN_S = 2.0  # a row pending this long after the reply deadline belongs to a dead replica
+SPOKEN_END = "。．. \t\r\n"  # the sentence stop WeChat's speech recognition ends with (and stray spaces)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -124,6 +125,11 @@ async def remember_address(rt: ChannelsRuntime, *, handoff_id: int, sender: str,
             )
 
     await _db(rt, "remember_address", save, False)
+
+
+def spoken_text(recognition: str) -> str:
+    """WeChat's speech recognition as the person would have typed it: without the 。 it closes every utterance with."""
+    return recognition.strip().rstrip(SPOKEN_END).strip()
 
 
 def inbound_key(sender: str, msg_id: str, create_time: str, *, event: str = "", event_key: str = "") -> str:

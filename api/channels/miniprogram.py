@@ -108,6 +108,10 @@ async def receive(
     max_bytes = rt.settings.wechat_text_max_bytes
     content = msg.get("Content")
     text = content.strip() if msg_type == "text" and isinstance(content, str) else ""
+    recognition = msg.get("Recognition")
+    # WeChat documents no voice push for 客服消息 (text, image, card, event); if one comes, read it as the 公众号's
+    if msg_type == "voice" and isinstance(recognition, str):
+        text = core.spoken_text(recognition)
 
     async def produce() -> list[str]:
         if text:
@@ -117,6 +121,8 @@ async def receive(
             return r.chunks
         if msg_type == "event" and str(msg.get("Event") or "").lower() == "user_enter_tempsession":
             return [say("welcome")]
+        if msg_type == "voice":
+            return [say("voice_unrecognised")]
         return [say("unsupported")]
 
     if msg_type == "event" and str(msg.get("Event") or "").lower() != "user_enter_tempsession":

@@ -18,6 +18,7 @@ MAX_CARD_MATERIALS = 8
 REQUIRED_WORDING = (
     "welcome",
     "unsupported",
+    "voice_unrecognised",
     "unknown_menu",
     "failure",
     "choice_line",

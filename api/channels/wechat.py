@@ -186,6 +186,9 @@ async def receive(
     if msg_type == "text":
         message = field_text(root, "Content")
         produce = (lambda: bot(message)) if message else (lambda: fixed(say("unsupported")))
+    elif msg_type == "voice":  # answered as the words WeChat recognised, when 接收语音识别结果 is on
+        spoken = core.spoken_text(field_text(root, "Recognition"))
+        produce = (lambda: bot(spoken)) if spoken else (lambda: fixed(say("voice_unrecognised")))
     elif msg_type == "event":
         event = field_text(root, "Event").lower()
         if event == "subscribe":
@@ -199,7 +202,7 @@ async def receive(
         else:  # unsubscribe, VIEW, LOCATION, scan …: nothing to say
             log.info("wechat: event %s from %s ignored", event[:32], sender)
             return PlainTextResponse(SUCCESS)
-    else:  # image, voice, video, location, link, file …: say what we can read
+    else:  # image, video, location, link, file …: say what we can read
         produce = lambda: fixed(say("unsupported"))  # noqa: E731
 
     dedupe_key = core.inbound_key(

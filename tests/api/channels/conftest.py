@@ -48,6 +48,17 @@ def text_xml(content: str, *, msg_id: str = "6054768590064713728", openid: str =
     )
 
 
+def voice_xml(recognition: str | None, *, msg_id: str = "6054768590064713729", openid: str = OPENID) -> str:
+    """A voice push; with 接收语音识别结果 on it carries <Recognition> (None: the element is absent)."""
+    heard = "" if recognition is None else f"<Recognition><![CDATA[{recognition}]]></Recognition>"
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[voice]]></MsgType>"
+        "<MediaId><![CDATA[vOiCeMeDiAiD0001-amr]]></MediaId>"
+        f"<Format><![CDATA[amr]]></Format><MsgId>{msg_id}</MsgId>{heard}</xml>"
+    )
+
+
 def event_xml(event: str, *, key: str = "", create_time: int = 1409735668, openid: str = OPENID) -> str:
     return (
         f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"

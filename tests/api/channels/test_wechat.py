@@ -29,6 +29,7 @@ from tests.api.channels.conftest import (
     open_app,
     signed,
     text_xml,
+    voice_xml,
 )
 from tests.api.channels.fakes import FakeChat, FakeTelegramApi, FakeWeChatApi, buttons_reply, text_reply
 from tests.api.conftest import make_settings
@@ -144,8 +145,8 @@ def test_subscribe_menu_and_unknown_types(h: Harness) -> None:
         "<MsgType>image</MsgType><PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>3001</MsgId></xml>"
     )
     assert reply_fields(h.post_wechat(image).text)["Content"] == say("unsupported")
-    voice = image.replace("image", "voice").replace("3001", "3002")
-    assert reply_fields(h.post_wechat(voice).text)["Content"] == say("unsupported")
+    video = image.replace("image", "video").replace("3001", "3002")
+    assert reply_fields(h.post_wechat(video).text)["Content"] == say("unsupported")
     bye = h.post_wechat(event_xml("unsubscribe", create_time=1409735671))
     assert bye.text == "success"
     assert len(h.chat.calls) == 1
@@ -211,6 +212,73 @@ def test_access_token_is_cached_and_refreshed_on_40001(h: Harness) -> None:
 def test_failing_bot_still_answers(h: Harness) -> None:
     h.chat.fail = True
     assert reply_fields(h.post_wechat(text_xml("你好", msg_id="7001")).text)["Content"] == say("failure")
+
+
+# --- voice messages (接收语音识别结果) --------------------------------------------------------------------------------
+
+
+def test_voice_is_answered_from_its_recognition_as_a_text_turn(h: Harness) -> None:
+    resp = h.post_wechat(voice_xml("社保卡丢了怎么补办。", msg_id="14001"))
+    fields = reply_fields(resp.text)
+    assert fields["ToUserName"] == OPENID and fields["MsgType"] == "text"
+    assert fields["Content"] == "您问的是：社保卡丢了怎么补办"
+    assert h.chat.calls == [(expected_sender(h.settings, "wechat", OPENID), "社保卡丢了怎么补办", "wechat")]
+    h.chat.answers["身份证丢了"] = buttons_reply(
+        "您想了解：", [("查看所需材料", "/ask_materials"), ("去哪办", "/ask_where")]
+    )
+    h.post_wechat(voice_xml("身份证丢了。", msg_id="14002"))
+    h.post_wechat(voice_xml("2。", msg_id="14003"))  # saying a choice's number picks it, as typing it does
+    assert h.chat.calls[-1][1] == "/ask_where"
+    assert h.api.sent == []
+
+
+def test_voice_without_recognition_asks_to_type_or_call(h: Harness) -> None:
+    for msg_id, recognition in (("14101", None), ("14102", ""), ("14103", " 。 ")):
+        resp = h.post_wechat(voice_xml(recognition, msg_id=msg_id))
+        assert reply_fields(resp.text)["Content"] == say("voice_unrecognised")
+    assert "12345" in say("voice_unrecognised")
+    assert h.chat.calls == []
+
+
+def test_the_same_voice_message_three_times_makes_one_turn(h: Harness) -> None:
+    h.chat.delay_s = 0.5
+    results: list[str] = []
+
+    def push() -> None:
+        results.append(h.post_wechat(voice_xml("开餐馆要什么材料。", msg_id="14201")).text)
+
+    threads = [threading.Thread(target=push) for _ in range(3)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)
+    for t in threads:
+        t.join()
+    assert [m for _, m, _ in h.chat.calls] == ["开餐馆要什么材料"]
+    passive = [r for r in results if r != "success"]
+    assert passive and all(reply_fields(r)["Content"] == "您问的是：开餐馆要什么材料" for r in passive)
+    assert h.api.sent == []
+
+
+def test_slow_voice_answer_goes_through_the_send_api_once(h: Harness) -> None:
+    h.chat.delay_s = 4.5
+    started = time.monotonic()
+    assert h.post_wechat(voice_xml("孩子出生要办什么。", msg_id="14301")).text == "success"
+    assert time.monotonic() - started < 5.0  # before WeChat gives up and retries
+    for _ in range(2):
+        assert h.post_wechat(voice_xml("孩子出生要办什么。", msg_id="14301")).text == "success"
+    sent = h.api.wait_for(1, timeout=5.0)
+    assert sent[0] == {"touser": OPENID, "msgtype": "text", "text": {"content": "您问的是：孩子出生要办什么"}}
+    time.sleep(0.5)
+    assert len(h.api.sent) == 1 and len(h.chat.calls) == 1
+
+
+def test_encrypted_voice_round_trip(h: Harness) -> None:
+    resp, crypto = encrypted_post(h.client, voice_xml("营业执照怎么办。", msg_id="14401"))
+    assert resp.status_code == 200 and "营业执照" not in resp.text
+    assert open_encrypted_reply(resp.text, crypto)["Content"] == "您问的是：营业执照怎么办"
+    resp, crypto = encrypted_post(h.client, voice_xml(None, msg_id="14402"), nonce="98766")
+    assert open_encrypted_reply(resp.text, crypto)["Content"] == say("voice_unrecognised")
+    assert [m for _, m, _ in h.chat.calls] == ["营业执照怎么办"]
 
 
 # --- the 5-second rule and de-duplication ----------------------------------------------------------------------------

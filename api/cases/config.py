@@ -18,6 +18,15 @@ class Category:
     sla_days: int
     words: tuple[str, ...] = ()  # typed as the category itself ("服务不好")
     cues: tuple[str, ...] = ()  # inside a story ("不耐烦", "当时说五个工作日")
+    about: tuple[str, ...] = ()  # what such a complaint says, in a citizen's words: a story with no cue is compared
+
+
+@dataclass(frozen=True)
+class SimilarityRule:
+    """When a story without cue words is close enough to one category's `about` lines (cosine, e5 queries)."""
+
+    min_score: float = 1.0  # 1.0: never (no rule in the file)
+    margin: float = 0.0  # over the second-closest category
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,7 @@ class CaseConfig:
     categories: tuple[Category, ...]
     supervise_sla_days: int = 3
     forwarding_enabled: bool = False
+    similar: SimilarityRule = field(default_factory=SimilarityRule)
     by_code: dict[str, Category] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -45,6 +55,7 @@ def load_config(path: Path | None = None, *, forwarding_enabled: bool = False) -
             sla_days=int(raw["sla_days"]),
             words=tuple(str(w) for w in raw.get("words") or ()),
             cues=tuple(str(w) for w in raw.get("cues") or ()),
+            about=tuple(str(w) for w in raw.get("about") or ()),
         )
         if not cat.code or not cat.name or cat.sla_days < 1:
             raise ValueError(f"bad case category: {raw!r}")
@@ -56,6 +67,7 @@ def load_config(path: Path | None = None, *, forwarding_enabled: bool = False) -
         categories=tuple(cats),
         supervise_sla_days=int(data.get("supervise_sla_days", 3)),
         forwarding_enabled=forwarding_enabled,
+        similar=SimilarityRule(**{k: float(v) for k, v in (data.get("similar") or {}).items()}),
     )
 
 

@@ -13,13 +13,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.cases import categorize
+from api.cases.config import CaseConfig
 from api.cases.deps import CaseConfigDep
 from api.chat.runtime import ChatRuntime
 from api.deps import client_ip, internal_caller
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
-
-ENTRY_KINDS = frozenset({"item", "window"})  # a bundle is many errands: the case names one
 
 
 @router.get("/categorize")
@@ -37,7 +36,10 @@ async def categorize_text(
             detail = rt.messages.text("refusal", "rate_limited")
             return JSONResponse({"detail": detail}, status_code=429, headers={"Retry-After": str(int(wait) + 1)})
     words = text[: request.app.state.settings.max_query_chars]
-    found = categorize.typed(words, config) if as_ == "answer" else categorize.from_story(words, config)
+    if as_ == "answer":
+        found = categorize.typed(words, config)
+    else:
+        found = await asyncio.to_thread(categorize.from_story, words, config, _similarity(request, config))
     out: dict[str, Any] = {
         "category": None if found is None else {"code": found.category.code, "name": found.category.name},
         "via": None if found is None else found.via,
@@ -48,13 +50,20 @@ async def categorize_text(
     return out
 
 
+def _similarity(request: Request, config: CaseConfig) -> categorize.Similarity | None:
+    """The categories' `about` vectors for the search model now loaded (made on first use, again after a swap)."""
+    searcher = request.app.state.answerer.state.searcher
+    if searcher is None:
+        return None
+    held: categorize.Similarity | None = getattr(request.app.state, "category_similarity", None)
+    if held is None or held.config is not config or held.encode != searcher.encoder.encode_queries:
+        held = categorize.Similarity(config, searcher.encoder.encode_queries)
+        request.app.state.category_similarity = held
+    return held
+
+
 def _entry_of(request: Request, words: str) -> dict[str, str] | None:
     """The errand or window the story is about, when search is sure of it."""
-    state = request.app.state.answerer.state
-    if state.searcher is None:
-        return None
-    result = state.searcher.search(words, k=1)
-    if not result.confident or not result.hits or result.hits[0].kind not in ENTRY_KINDS:
-        return None
-    hit = result.hits[0]
-    return {"id": hit.id, "kind": hit.kind, "name": hit.name}
+    searcher = request.app.state.answerer.state.searcher
+    hit = None if searcher is None else categorize.errand(searcher, words)
+    return None if hit is None else {"id": hit.id, "kind": hit.kind, "name": hit.name}

@@ -29,16 +29,20 @@ PUSHED = frozenset({"wechat", "miniprogram", "telegram"})  # channels with a sen
 MAX_ERROR_CHARS = 500
 NO_ADDRESS = "no reply address stored for this conversation"
 
-Send = Callable[[str, str, str], Awaitable[None]]  # (channel, platform user id, text)
+# (channel, platform user id, text, parts already sent): a text too long for one message goes out in parts, and a
+# retry starts at the first part not yet through. It returns how many parts are through (all of them); a
+# DeliveryError says how many were through by then
+Send = Callable[[str, str, str, int], Awaitable[int]]
 
 
 class DeliveryError(Exception):
     """A send that did not go out; `permanent` (a blocked bot, WeChat's 48-hour window) is not retried.
     The message is shown to staff, so channel code must not put tokens or user ids in it."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, parts_sent: int | None = None) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.parts_sent = parts_sent
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class Claimed:
     text: str
     address: str | None  # sealed
     attempts: int
+    parts_sent: int = 0
 
 
 @dataclass
@@ -125,6 +130,7 @@ def claim_due(*, session: Session, cfg: DeliveryConfig, now: datetime | None = N
                 text=row.message.text,
                 address=handoff.address,
                 attempts=row.attempts,
+                parts_sent=row.parts_sent,
             )
         )
     session.commit()
@@ -132,13 +138,22 @@ def claim_due(*, session: Session, cfg: DeliveryConfig, now: datetime | None = N
 
 
 def record(
-    *, session: Session, item: Claimed, error: str | None, permanent: bool, cfg: DeliveryConfig, now: datetime
+    *,
+    session: Session,
+    item: Claimed,
+    error: str | None,
+    permanent: bool,
+    cfg: DeliveryConfig,
+    now: datetime,
+    parts_sent: int | None = None,
 ) -> str:
-    """The outcome of one attempt; returns the row's new state."""
+    """The outcome of one attempt (and how many parts of a long text are through); returns the row's new state."""
     row = session.get(HandoffDelivery, item.id)
     if row is None or row.state != PENDING:
         return row.state if row is not None else FAILED
     row.attempts = item.attempts + 1
+    if parts_sent is not None:
+        row.parts_sent = max(row.parts_sent, parts_sent)
     if error is None:
         row.state, row.sent_at, row.last_error = SENT, now, None
     elif permanent or row.attempts >= cfg.max_attempts:
@@ -195,14 +210,16 @@ async def deliver_due(
         with sessions() as session:
             return claim_due(session=session, cfg=cfg)
 
-    def save(item: Claimed, error: str | None, permanent: bool) -> str:
+    def save(item: Claimed, error: str | None, permanent: bool, parts: int | None) -> str:
         with sessions() as session:
-            return record(session=session, item=item, error=error, permanent=permanent, cfg=cfg, now=utcnow())
+            return record(
+                session=session, item=item, error=error, permanent=permanent, cfg=cfg, now=utcnow(), parts_sent=parts
+            )
 
     stats = DeliveryStats()
     for item in await asyncio.to_thread(claim):
-        error, permanent = await _attempt(item, send, box)
-        state = await asyncio.to_thread(save, item, error, permanent)
+        error, permanent, parts = await _attempt(item, send, box)
+        state = await asyncio.to_thread(save, item, error, permanent, parts)
         if state == SENT:
             stats.sent += 1
         elif state == FAILED:
@@ -212,17 +229,18 @@ async def deliver_due(
     return stats
 
 
-async def _attempt(item: Claimed, send: Send, box: AddressBox) -> tuple[str | None, bool]:
+async def _attempt(item: Claimed, send: Send, box: AddressBox) -> tuple[str | None, bool, int | None]:
+    """(error or None, permanent, parts through so far when the sender said)."""
     if item.address is None:
-        return NO_ADDRESS, False  # the adapter stores it right after the turn that opened the handoff: try again
+        return NO_ADDRESS, False, None  # the adapter stores it right after the turn that opened the handoff: retry
     try:
         address = box.open(item.address, sender=item.sender)
     except AddressError as exc:
-        return str(exc), True
+        return str(exc), True, None
     try:
-        await send(item.channel, address, item.text)
+        through = await send(item.channel, address, item.text, item.parts_sent)
     except DeliveryError as exc:
-        return str(exc) or type(exc).__name__, exc.permanent
+        return str(exc) or type(exc).__name__, exc.permanent, exc.parts_sent
     except Exception as exc:  # never the message: it may carry a URL with a token or an id
-        return f"{type(exc).__name__} while sending", False
-    return None, False
+        return f"{type(exc).__name__} while sending", False, None
+    return None, False, through

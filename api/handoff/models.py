@@ -70,6 +70,8 @@ class HandoffDelivery(Base):
     channel: Mapped[str] = mapped_column(String(16), nullable=False)
     state: Mapped[str] = mapped_column(String(8), nullable=False, default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # a long reply goes out as several messages: the ones already through are not sent again on a retry
+    parts_sent: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -82,6 +82,7 @@ class FakeWeChatApi(_Server):
         self.rejected = 0
         self.send_attempts = 0
         self.failing_sends = 0  # the next N well-formed sends answer WeChat's "system error" (errcode -1)
+        self.failing_attempts: set[int] = set()  # these well-formed sends (1 = the first) answer it too
 
     def route(
         self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
@@ -127,8 +128,8 @@ class FakeWeChatApi(_Server):
                 if len(content.encode()) > 2048:
                     return 200, {"errcode": 45002, "errmsg": "content size out of limit"}
                 self.send_attempts += 1
-                if self.failing_sends > 0:
-                    self.failing_sends -= 1
+                if self.failing_sends > 0 or self.send_attempts in self.failing_attempts:
+                    self.failing_sends = max(0, self.failing_sends - 1)
                     self.cond.notify_all()
                     return 200, {"errcode": -1, "errmsg": "system error"}
                 self.sent.append(message)

@@ -22,8 +22,8 @@ run: setup        ## set up if needed, build what is stale, serve everything tha
 	@scripts/run.sh
 
 lint: setup
-	@.venv/bin/ruff check index api bench tests scripts civic
-	@.venv/bin/ruff format --check index api bench tests scripts civic
+	@.venv/bin/ruff check index api bench tools tests scripts civic
+	@.venv/bin/ruff format --check index api bench tools tests scripts civic
 	@.venv/bin/mypy
 
 test: setup       ## lint, type-check and run the test suite
@@ -38,8 +38,8 @@ telegram: setup   ## Telegram bot by long polling (development); needs TELEGRAM_
 bench: setup      ## measure search speed and memory; figures printed as JSON
 	@$(PY) -m index build --if-stale
 	@$(PY) -m index bench --json
-	@$(PY) -m api.bench_cases --json
-	@$(PY) -m api.chat.bench --json  # /api/chat p50/p95, 20 users: degraded, and full when a Rasa model exists
+	@$(PY) -m bench.case_creates --json
+	@$(PY) -m bench.chat_load --json  # /api/chat p50/p95, 20 users: degraded, and full when a Rasa model exists
 	@# conversation figures (issue #14): through `make run` when it is up and ready, else in-process from search
 	@base="http://127.0.0.1:$${PORT:-8000}"; \
 	if curl -fsS -o /dev/null --max-time 3 "$$base/readyz"; then how="--base $$base"; \
@@ -47,8 +47,8 @@ bench: setup      ## measure search speed and memory; figures printed as JSON
 	else how=--degraded; echo "[bench] make run is not up: conversation evaluators in-process, degraded" >&2; fi; \
 	$(PY) -m bench.chat_eval --json $$how && $(PY) -m bench.precision_eval --json $$how; \
 	$(PY) -m bench.complaint_eval --json --base $$base  # typed complaint conversations: needs make run (skips else)
-	@$(PY) -m api.bench_reload --json  # a guide edited under load: index rebuilt and swapped, failed requests (0)
-	@$(PY) -m api.ops.scale_bench --json  # 1 vs 2 gateway+Rasa replicas behind nginx, a Rasa killed (needs a model)
+	@$(PY) -m bench.index_swap --json  # a guide edited under load: index rebuilt and swapped, failed requests (0)
+	@$(PY) -m bench.scale --json  # 1 vs 2 gateway+Rasa replicas behind nginx, a Rasa killed (needs a model)
 	@scripts/bench_bot_train.sh  # a forced full Rasa training, timed
 
 clean:

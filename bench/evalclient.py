@@ -308,7 +308,7 @@ def is_degraded(reply: dict[str, Any] | None) -> bool:
 
 
 def latency(turns: Sequence[Turn]) -> dict[str, float | None]:
-    """p50 / p95 / max of the answered turns (nearest rank, as `api.chat.bench`)."""
+    """p50 / p95 / max of the answered turns (nearest rank, as `bench.chat_load`)."""
     ms = sorted(t.latency_ms for t in turns if t.reply is not None)
     n = len(ms)
     if not n:

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from api.cases import auth
 from api.cases.db import CaseDB
-from api.cases.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
 from api.main import create_app
-from api.ops.services import ServiceUnavailable, ThrowawayRedis
 from api.settings import Settings, get_settings
+from tools.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
+from tools.services import ServiceUnavailable, ThrowawayRedis
 
 OPEN311_KEY = "test-open311-key"
 PASSWORD = "correct horse battery"

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.api.chat.conftest import chat_searcher, free_port  # noqa: F401  (re-exported fixture)
+from tests.api.chat.conftest import chat_searcher  # noqa: F401  (re-exported fixture)
 from tests.api.chat.fake_rasa import FakeRasa
+from tools.services import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,10 +14,10 @@ from api.cases.db import CaseDB
 from api.main import create_app
 from api.settings import get_settings
 from index.search import Searcher
-from tests.api.chat.conftest import free_port
 from tests.api.chat.fake_rasa import FakeRasa
 from tests.api.conftest import make_settings
 from tests.browser.conftest import SCREENSHOTS as SHOTS
+from tools.services import free_port
 
 PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Two gateway + two Rasa replicas behind nginx, shared PostgreSQL and Redis (api/ops/cluster.py).
+"""Two gateway + two Rasa replicas behind nginx, shared PostgreSQL and Redis (tools/cluster.py).
 
 `make scale-test` runs these after `make bot-train`; a plain `pytest` skips them (they need the trained model and
 take a few minutes: two Rasa servers load in parallel on 2 cores).
@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from api.chat.bench import questions
-from api.ops.cluster import Cluster, ClusterUnavailable, cluster
-from api.ops.scale_bench import kill_run
+from bench.chat_load import questions
+from bench.scale import kill_run
+from tools.cluster import Cluster, ClusterUnavailable, cluster
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("RUN_SCALE_TESTS") != "1", reason="multi-replica tests: `make scale-test` (RUN_SCALE_TESTS=1)"

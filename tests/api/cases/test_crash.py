@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.cases.pg_throwaway import free_port
 from tests.api.fake_receiver import FakeReceiver
+from tools.services import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "crash-test-secret"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from api.cases import auth
 from api.cases.guesses import Guesser, GuessPolicy, RedisGuessLimiter
 from api.main import create_app
-from api.ops.services import ThrowawayRedis, free_port
 from tests.api.conftest import PASSWORD, make_settings
+from tools.services import ThrowawayRedis, free_port
 
 A, B = Guesser("ip:203.0.113.9"), Guesser("ip:198.51.100.7")
 

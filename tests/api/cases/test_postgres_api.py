@@ -9,11 +9,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.cases import auth
-from api.cases.pg_throwaway import ThrowawayPostgres
 from api.main import create_app
 from api.settings import get_settings
 from tests.api.cases.test_routes_citizen import GOOD, NO_FILING_LIMITS, file_case
 from tests.api.conftest import PASSWORD, make_settings
+from tools.pg_throwaway import ThrowawayPostgres
 
 
 def test_flow_on_postgres(tmp_path: Path, postgres: ThrowawayPostgres) -> None:

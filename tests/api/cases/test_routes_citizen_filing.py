@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from api.cases import service
 from api.cases.db import CaseDB
 from api.main import create_app
-from api.ops.services import ThrowawayRedis
 from api.settings import Settings
 from tests.api.conftest import make_settings
+from tools.services import ThrowawayRedis
 
 INTERNAL = "test-internal-token-0123456789"
 BOT = {"X-Internal-Token": INTERNAL}  # what bot/actions/clients/gateway.py sends

@@ -16,22 +16,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.cases.db import CaseDB
 from api.chat.content import load_messages
-from api.handoff import delivery, service
+from api.handoff import delivery
 from api.handoff.address import AddressBox
 from api.handoff.models import Handoff, HandoffDelivery
 from api.handoff.runtime import HandoffWorker
-from api.main import create_app
-from api.settings import Settings, get_settings
+from api.settings import Settings
 from tests.api.channels.conftest import MP_TOKEN, OPENID, channel_settings, expected_sender, signed, text_xml
 from tests.api.channels.fakes import FakeTelegramApi, FakeWeChatApi
 from tests.api.channels.test_miniprogram import MP_OPENID, message
 from tests.api.channels.test_telegram import CHAT, message_update
-from tests.api.chat.fake_rasa import FakeRasa
+from tests.support.gateway import GatewayRig, running
 
 INTERNAL = "test-internal-token-of-the-action-server"
 SAY = load_messages()
@@ -39,17 +36,10 @@ FAKE_RASA_HANDOFF = "已经帮您转人工"  # what the fake Rasa says when it o
 
 
 @dataclass
-class Rig:
-    client: TestClient
-    rasa: FakeRasa
+class Rig(GatewayRig):
     api: FakeWeChatApi
     telegram: FakeTelegramApi
     settings: Settings
-
-    @property
-    def db(self) -> CaseDB:
-        db: CaseDB = self.client.app.state.cases.db  # type: ignore[attr-defined]
-        return db
 
     def deliver(self) -> delivery.DeliveryStats:
         """One background pass (timeouts, pushes, address wipes), on the app's own event loop."""
@@ -71,12 +61,6 @@ class Rig:
             _ = h.messages
             return h
 
-    def agent_says(self, handoff_id: int, text: str) -> int:
-        with self.db.sessions() as session:
-            h = session.get(Handoff, handoff_id)
-            assert h is not None
-            return service.agent_reply(session=session, handoff=h, text=text, agent="agent-1").id
-
     def delivery_of(self, message_id: int) -> HandoffDelivery:
         with self.db.sessions() as session:
             row = session.scalars(select(HandoffDelivery).where(HandoffDelivery.message_id == message_id)).one()
@@ -85,26 +69,21 @@ class Rig:
 
 @pytest.fixture
 def rig(tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi) -> Iterator[Rig]:
-    rasa = FakeRasa(internal_token=INTERNAL).start()
-    settings = channel_settings(
-        tmp_path,
-        fake_api,
-        fake_telegram,
-        internal_token=INTERNAL,
-        rasa_url=rasa.url,
-        chat_budget_s=20.0,  # the fake Rasa calls back into this gateway: no degraded answer on a busy machine
-        handoff_delivery_max_attempts=3,
-        handoff_delivery_backoff_s=0.05,
-        handoff_delivery_backoff_max_s=0.1,
-    )
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    try:
-        with TestClient(app) as client:
-            rasa.gateway = client
-            yield Rig(client=client, rasa=rasa, api=fake_api, telegram=fake_telegram, settings=settings)
-    finally:
-        rasa.stop()
+    def settings_for(rasa_url: str) -> Settings:
+        return channel_settings(
+            tmp_path,
+            fake_api,
+            fake_telegram,
+            internal_token=INTERNAL,
+            rasa_url=rasa_url,
+            chat_budget_s=20.0,  # the fake Rasa calls back into this gateway: no degraded answer on a busy machine
+            handoff_delivery_max_attempts=3,
+            handoff_delivery_backoff_s=0.05,
+            handoff_delivery_backoff_max_s=0.1,
+        )
+
+    with running(token=INTERNAL, settings_for=settings_for) as (client, rasa, settings):
+        yield Rig(client=client, rasa=rasa, api=fake_api, telegram=fake_telegram, settings=settings)
 
 
 def passive_text(resp: Any) -> str:
@@ -199,6 +178,20 @@ def test_a_failed_send_retries_then_shows_as_failed(rig: Rig) -> None:
     row = rig.delivery_of(third)
     assert row.attempts == 3 and "WeChat API error -1: system error" in (row.last_error or "")
     assert OPENID not in (row.last_error or "") and "ACCESS-" not in (row.last_error or "")
+
+
+def test_a_long_reply_sent_in_parts_resumes_after_the_parts_already_through(rig: Rig) -> None:
+    h = open_on_wechat(rig)
+    paragraphs = [f"第{n}段：" + "社保卡补办请带身份证到一楼东区窗口。" * 30 for n in range(1, 4)]  # ~1.6 kB each
+    rig.api.failing_attempts = {rig.api.send_attempts + 2}  # the second part fails once
+    mid = rig.agent_says(h.id, "\n\n".join(paragraphs))
+    assert rig.deliver().retrying == 1
+    row = rig.delivery_of(mid)
+    assert row.state == "pending" and row.parts_sent == 1
+    assert _until(rig, lambda: rig.delivery_of(mid).state == "sent")
+    sent = [m["text"]["content"] for m in rig.api.sent if m["text"]["content"].startswith("第")]
+    assert sent == paragraphs  # each part once, in order: the first is not sent again on the retry
+    assert rig.delivery_of(mid).parts_sent == 3
 
 
 def test_a_blocked_telegram_bot_fails_at_once(rig: Rig) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,9 @@ from index.catalogue import Catalogue
 from index.search import Searcher
 from tests.api.chat.fake_rasa import FakeRasa
 from tests.api.conftest import make_settings
+from tools.services import free_port
 
 QUESTION = "社保卡丢了怎么补办"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def dead_url() -> str:

@@ -12,8 +12,8 @@ import pytest
 import redis
 
 from api.chat.ratelimit import RedisTokenBucketLimiter, TokenBucketLimiter, chat_limiters
-from api.ops.services import ThrowawayRedis, free_port
 from tests.api.conftest import make_settings
+from tools.services import ThrowawayRedis, free_port
 
 
 def client_for(url: str) -> redis.Redis:

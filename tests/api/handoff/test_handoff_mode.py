@@ -8,25 +8,21 @@ the internal token, as bot/actions/handoff.py does. Wording comes from api/chat/
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.cases.db import CaseDB
 from api.chat.content import load_messages
 from api.handoff import mode, service
 from api.handoff.address import AddressBox, AddressError
 from api.handoff.models import Handoff, HandoffDelivery
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.chat.fake_rasa import FakeRasa
+from api.settings import Settings
 from tests.api.conftest import make_settings
+from tests.support.gateway import GatewayRig, running
 
 TOKEN = "test-internal-token-of-the-action-server"
 SENDER = "w-" + "3c" * 16
@@ -37,16 +33,7 @@ def said(key: str) -> str:
     return SAY.text("handoff", key)
 
 
-@dataclass
-class Gateway:
-    client: TestClient
-    rasa: FakeRasa
-
-    @property
-    def db(self) -> CaseDB:
-        db: CaseDB = self.client.app.state.cases.db  # type: ignore[attr-defined]
-        return db
-
+class Gateway(GatewayRig):
     def chat(self, message: str, *, key: str | None = None, sender: str = SENDER) -> dict[str, Any]:
         headers = {"X-Chat-Channel": "widget", **({"X-Handoff-Key": key} if key else {})}
         resp = self.client.post("/api/chat", json={"sender": sender, "message": message}, headers=headers)
@@ -59,45 +46,19 @@ class Gateway:
         assert meta["handoff_state"] == "waiting" and meta["handoff_key"]
         return int(meta["route"]["id"]), str(meta["handoff_key"])
 
-    def handoff(self, handoff_id: int) -> Handoff:
-        with self.db.sessions() as session:
-            h = session.get(Handoff, handoff_id)
-            assert h is not None
-            _ = h.messages  # loaded before the session closes
-            return h
-
-    def thread(self, handoff_id: int) -> list[tuple[str, str]]:
-        return [(m.author, m.text) for m in self.handoff(handoff_id).messages]
-
-    def age(self, handoff_id: int, **delta: float) -> None:
-        """Move the handoff's clocks back, as if that much time had passed."""
-        with self.db.sessions() as session:
-            h = session.get(Handoff, handoff_id)
-            assert h is not None
-            back = timedelta(**delta)
-            h.created_at -= back
-            h.agent_at = h.agent_at - back if h.agent_at else None
-            h.acked_at = h.acked_at - back if h.acked_at else None
-            session.commit()
-
     def inbox(self, key: str) -> httpx.Response:
         return self.client.get(f"/api/handoffs/inbox/{SENDER}", headers={"X-Handoff-Key": key})
 
 
 @pytest.fixture
 def gw(tmp_path: Path) -> Iterator[Gateway]:
-    rasa = FakeRasa(internal_token=TOKEN).start()
-    settings = make_settings(
-        tmp_path, internal_token=TOKEN, rasa_url=rasa.url, chat_budget_s=20.0, handoff_timeout_min=30.0
-    )
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    try:
-        with TestClient(app) as client:
-            rasa.gateway = client
-            yield Gateway(client, rasa)
-    finally:
-        rasa.stop()
+    def settings(rasa_url: str) -> Settings:
+        return make_settings(
+            tmp_path, internal_token=TOKEN, rasa_url=rasa_url, chat_budget_s=20.0, handoff_timeout_min=30.0
+        )
+
+    with running(token=TOKEN, settings_for=settings) as (client, rasa, _):
+        yield Gateway(client, rasa)
 
 
 def test_the_bot_is_quiet_while_a_person_has_the_conversation(gw: Gateway) -> None:

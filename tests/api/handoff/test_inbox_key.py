@@ -8,22 +8,18 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from api.cases.db import CaseDB
 from api.chat.content import load_messages
 from api.handoff import service
 from api.handoff.models import Handoff
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.chat.fake_rasa import FakeRasa
+from api.settings import Settings
 from tests.api.conftest import make_settings
+from tests.support.gateway import GatewayRig, running
 
 TOKEN = "test-internal-token-of-the-action-server"
 WIDGET = {"X-Chat-Channel": "widget"}
@@ -32,16 +28,7 @@ OTHER = "w-" + "a7" * 16
 BAD_FIELDS = load_messages().text("refusal", "bad_fields")
 
 
-@dataclass
-class Gateway:
-    client: TestClient
-    rasa: FakeRasa
-
-    @property
-    def db(self) -> CaseDB:
-        db: CaseDB = self.client.app.state.cases.db  # type: ignore[attr-defined]
-        return db
-
+class Gateway(GatewayRig):
     def chat(self, message: str, *, sender: str = SENDER, key: str | None = None, **headers: str) -> httpx.Response:
         h = {**WIDGET, **headers, **({"X-Handoff-Key": key} if key is not None else {})}
         return self.client.post("/api/chat", json={"sender": sender, "message": message}, headers=h)
@@ -53,18 +40,6 @@ class Gateway:
         assert meta["route"]["kind"] == "handoff" and meta["handoff_key"]
         return int(meta["route"]["id"]), str(meta["handoff_key"])
 
-    def agent_says(self, handoff_id: int, text: str) -> int:
-        with self.db.sessions() as session:
-            h = session.get(Handoff, handoff_id)
-            assert h is not None
-            return service.agent_reply(session=session, handoff=h, text=text, agent="agent-1").id
-
-    def thread(self, handoff_id: int) -> list[tuple[str, str]]:
-        with self.db.sessions() as session:
-            h = session.get(Handoff, handoff_id)
-            assert h is not None
-            return [(m.author, m.text) for m in h.messages]
-
     def inbox(self, sender: str, key: str | None = None, after: int = 0) -> httpx.Response:
         headers = {"X-Handoff-Key": key} if key is not None else {}
         return self.client.get(f"/api/handoffs/inbox/{sender}", params={"after": after}, headers=headers)
@@ -72,18 +47,13 @@ class Gateway:
 
 @pytest.fixture
 def gw(tmp_path: Path) -> Iterator[Gateway]:
-    rasa = FakeRasa(internal_token=TOKEN).start()
     # the fake Rasa opens the handoff by calling back into this gateway: on a busy machine that can pass the 3 s
     # chat budget, and the degraded answer carries no key; these tests are about keys, not the budget
-    settings = make_settings(tmp_path, internal_token=TOKEN, rasa_url=rasa.url, chat_budget_s=20.0)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    try:
-        with TestClient(app) as client:
-            rasa.gateway = client
-            yield Gateway(client, rasa)
-    finally:
-        rasa.stop()
+    def settings(rasa_url: str) -> Settings:
+        return make_settings(tmp_path, internal_token=TOKEN, rasa_url=rasa_url, chat_budget_s=20.0)
+
+    with running(token=TOKEN, settings_for=settings) as (client, rasa, _):
+        yield Gateway(client, rasa)
 
 
 def _wechat_handoff(gw: Gateway, sender: str) -> int:

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from tests.api.conftest import make_settings
+from tools.services import free_port
 
 CHUNK = b" " * 65536
 
@@ -55,15 +56,9 @@ def test_deep_json_is_a_400_not_a_500(client: TestClient) -> None:
     assert resp.status_code == 400
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     app = create_app(make_settings(tmp_path))
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=srv.run, daemon=True)

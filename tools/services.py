@@ -1,4 +1,4 @@
-"""Throwaway redis-server and nginx on free loopback ports, apt-installed when missing (like pg_throwaway)."""
+"""Throwaway redis-server and nginx on free loopback ports, apt-installed when missing (like tools.pg_throwaway)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m api.chat.bench --json`: /api/chat p50/p95 with concurrent users on loopback, full and degraded path.
+"""`python -m bench.chat_load --json`: /api/chat p50/p95 with concurrent users on loopback, full and degraded path.
 
 Starts its own gateway (and, for the full path, Rasa and the action server when a trained model exists) on free
 loopback ports, so it never disturbs a running `make run`; `--rasa-url` measures against a Rasa already up.
@@ -12,7 +12,6 @@ import json
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,16 +24,12 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+from tools.services import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "bot" / "models" / "baihua.tar.gz"
 DEV_QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def questions(limit: int = 200) -> list[str]:
@@ -215,7 +210,7 @@ def parse_think(raw: str) -> tuple[float, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.chat.bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.chat_load")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10, help="turns per user")
     parser.add_argument(

@@ -1,6 +1,6 @@
 """N gateway + N Rasa replicas, one action server, PostgreSQL, Redis and nginx on free loopback ports.
 
-The rig behind `tests/scale` and `python -m api.ops.scale_bench`: what a Kubernetes deployment runs, on one
+The rig behind `tests/scale` and `python -m bench.scale`: what a Kubernetes deployment runs, on one
 machine. Every process has its own process group and is stopped when the context exits, also on failure.
 
     citizen ──> nginx :public ──> gateway 1..N  (round robin)
@@ -32,10 +32,10 @@ from pathlib import Path
 
 import httpx
 
-from api.cases.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
-from api.ops.services import Nginx, ServiceUnavailable, ThrowawayRedis, free_port, kill_group, spawn, tail
+from tools.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
+from tools.services import Nginx, ServiceUnavailable, ThrowawayRedis, free_port, kill_group, spawn, tail
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 RASA = ROOT / ".venv-rasa" / "bin" / "rasa"
 UVICORN = ROOT / ".venv" / "bin" / "uvicorn"
 MODEL = ROOT / "bot" / "models" / "baihua.tar.gz"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+
+from tools.services import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -42,12 +43,6 @@ def ensure_installed() -> Path:
     if not found:
         raise PostgresUnavailable("installed the postgresql package but found no initdb")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -12,8 +12,8 @@ from pathlib import Path
 from api.cases import service
 from api.cases.config import load_config
 from api.cases.db import CaseDB
-from api.cases.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
 from api.cases.schemas import CaseCreate
+from tools.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
 
 CONFIG = load_config(forwarding_enabled=True)  # the outbox on, as in a deployment that forwards
 
@@ -50,7 +50,7 @@ def measure(url: str, n: int, threads: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.bench_cases")
+    parser = argparse.ArgumentParser(prog="python -m bench.case_creates")
     parser.add_argument("--n", type=int, default=300, help="creates per run (the threaded run does twice as many)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--json", action="store_true", help="accepted for symmetry; output is always JSON")

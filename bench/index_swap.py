@@ -1,4 +1,4 @@
-"""`python -m api.bench_reload --json`: an editor changes a guide while 20 citizens use the gateway.
+"""`python -m bench.index_swap --json`: an editor changes a guide while 20 citizens use the gateway.
 
 Starts a gateway (Rasa down: every chat turn is answered from the searcher being swapped) on a copy of
 the guides and the index, with hot reload on. Users ask back to back, or paced with think time; after a
@@ -24,7 +24,8 @@ from typing import Any
 
 import httpx
 
-from api.chat.bench import free_port, gateway, parse_think, questions
+from bench.chat_load import gateway, parse_think, questions
+from tools.services import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NEW_ALIAS = "猫猫证怎么补办"  # no guide says this; the edit below makes it an alias of GUIDE
@@ -109,7 +110,7 @@ async def run(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.bench_reload")
+    parser = argparse.ArgumentParser(prog="python -m bench.index_swap")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--think", default="2,6", help="MIN,MAX seconds between a user's requests; 0,0 = back to back")
     parser.add_argument("--index", type=Path, default=ROOT / "var" / "index", help="the index to copy")

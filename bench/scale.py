@@ -1,10 +1,10 @@
-"""`python -m api.ops.scale_bench --json`: /api/chat through nginx with 1 vs 2 gateway+Rasa replicas, and a Rasa kill.
+"""`python -m bench.scale --json`: /api/chat through nginx with 1 vs 2 gateway+Rasa replicas, and a Rasa kill.
 
-Starts the rig of api/ops/cluster.py on free loopback ports (PostgreSQL, Redis, nginx, one action server) twice:
-with 1 gateway + 1 Rasa, then with 2 + 2. Each gets the closed-loop load of `api.chat.bench` (20 users, turns back
+Starts the rig of tools/cluster.py on free loopback ports (PostgreSQL, Redis, nginx, one action server) twice:
+with 1 gateway + 1 Rasa, then with 2 + 2. Each gets the closed-loop load of `bench.chat_load` (20 users, turns back
 to back, then paced with think time) through nginx. On the 2 + 2 rig a paced load runs while Rasa 2 gets SIGKILL,
 counting failed user turns (non-200, transport error, or no messages); degraded turns (answered from search) are
-reported, not failed. Gateways run with the breaker off (as api.chat.bench), so every turn tries Rasa.
+reported, not failed. Gateways run with the breaker off (as bench.chat_load), so every turn tries Rasa.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any
 
 import httpx
 
-from api.chat.bench import load, parse_think, questions
-from api.ops.cluster import Cluster, ClusterUnavailable, cluster
+from bench.chat_load import load, parse_think, questions
+from tools.cluster import Cluster, ClusterUnavailable, cluster
 
 
 async def kill_run(
@@ -111,7 +111,7 @@ async def kill_run(
 
 
 def measure(c: Cluster, *, users: int, turns: int, think_s: tuple[float, float], tag: str) -> dict[str, Any]:
-    """The load of api.chat.bench through nginx, how many turns Rasa answered per second, and the Rasa spread."""
+    """The load of bench.chat_load through nginx, how many turns Rasa answered per second, and the Rasa spread."""
     since = time.time()
     out = asyncio.run(load(c.public_url, users, turns, questions(), tag=tag, think_s=think_s))
     n, rate = out["ok"] + out["errors"], out["turns_per_s"]
@@ -132,7 +132,7 @@ def measure_rig(c: Cluster, *, users: int, turns: int, think_s: tuple[float, flo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.ops.scale_bench")
+    parser = argparse.ArgumentParser(prog="python -m bench.scale")
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--turns", type=int, default=10, help="turns per user")
     parser.add_argument("--kill-turns", type=int, default=12, help="turns per user in the paced Rasa-kill run")
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     report: dict[str, Any] = {"cores": os.cpu_count(), "budget_s": 3.0}
     think = parse_think(args.think)
-    env = {"CASE_BACKGROUND": "false", "CHAT_BREAKER_FAILURES": "0"}  # as api.chat.bench: every turn tries Rasa
+    env = {"CASE_BACKGROUND": "false", "CHAT_BREAKER_FAILURES": "0"}  # as bench.chat_load: every turn tries Rasa
     try:
         with (
             tempfile.TemporaryDirectory(prefix="scale-bench-") as d,

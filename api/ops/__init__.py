@@ -1,1 +1,0 @@
-"""Operations helpers: throwaway Redis and nginx, the multi-replica cluster on loopback, the scale bench."""

@@ -1,0 +1,1 @@
+"""Helpers several test folders share; fixtures stay in each folder's conftest.py."""

@@ -1,4 +1,4 @@
-"""Server-rendered pages (Jinja2, autoescaped) and the widget's assets: /, /guides/{id}, /windows, /search."""
+"""Server-rendered pages (Jinja2, autoescaped) and their assets: /, /guides/{id}, /windows, /search, the widget."""
 
 from __future__ import annotations
 
@@ -48,10 +48,16 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 @lru_cache
 def widget_js() -> str:
-    """The widget script with its labels from api/chat/messages.yml baked in."""
+    """The widget script with its labels and sample questions from api/chat/messages.yml baked in."""
+    messages = load_messages()
     source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
-    strings = json.dumps(load_messages().section("widget"), ensure_ascii=False)
-    return source.replace(STRINGS_MARKER, strings, 1)
+    strings: dict[str, Any] = {**messages.section("widget"), "samples": list(messages.section("samples").values())}
+    return source.replace(STRINGS_MARKER, json.dumps(strings, ensure_ascii=False), 1)
+
+
+def static_file(name: str, media_type: str) -> Response:
+    body = (STATIC_DIR / name).read_bytes()
+    return Response(body, media_type=media_type, headers={"Cache-Control": ASSET_CACHE})
 
 
 @router.get("/widget.js")
@@ -61,14 +67,29 @@ def widget_script() -> Response:
 
 @router.get("/widget.css")
 def widget_style() -> Response:
-    css = (STATIC_DIR / "widget.css").read_text(encoding="utf-8")
-    return Response(css, media_type="text/css; charset=utf-8", headers={"Cache-Control": ASSET_CACHE})
+    return static_file("widget.css", "text/css; charset=utf-8")
 
 
 @router.get("/site.css")
 def site_style() -> Response:
-    css = (STATIC_DIR / "site.css").read_text(encoding="utf-8")
-    return Response(css, media_type="text/css; charset=utf-8", headers={"Cache-Control": ASSET_CACHE})
+    return static_file("site.css", "text/css; charset=utf-8")
+
+
+@router.get("/site.js")
+def site_script() -> Response:
+    """The pages' 大字模式 switch (shared with the widget's 大字) and print button; no inline script (CSP)."""
+    return static_file("site.js", "text/javascript; charset=utf-8")
+
+
+@router.get("/favicon.svg")
+def favicon_svg() -> Response:
+    return static_file("favicon.svg", "image/svg+xml")
+
+
+@router.get("/favicon.ico")
+def favicon_ico() -> Response:
+    """Browsers ask for it on their own, whatever the page links."""
+    return static_file("favicon.ico", "image/x-icon")
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ def test_ask_and_see_the_guide_card_with_its_window(page: Any, live: Live) -> No
     card = page.locator(".bw-card", has_text="社会保障卡挂失与补换")
     card.wait_for()
     assert "社保医保综合窗口" in card.inner_text() and "一楼东区" in card.inner_text()
-    assert "审查要点" in card.inner_text()
+    assert SAY.text("widget", "check_point") in card.inner_text()
     assert card.locator("a.bw-full").get_attribute("href") == live.url + "/guides/ss-card-replace"
     shot(page, "widget-answer")
 

@@ -28,7 +28,7 @@ def test_item_page_has_checklist_window_and_badges(client: TestClient) -> None:
     html = client.get("/guides/ss-card-replace").text
     for part in (
         "社会保障卡挂失与补换",
-        "审查要点",
+        "注意：",
         "社保医保综合窗口",
         "一楼东区",
         "12—18号窗口",
@@ -42,7 +42,7 @@ def test_item_page_has_checklist_window_and_badges(client: TestClient) -> None:
 
 def test_print_view_drops_the_widget(client: TestClient) -> None:
     html = client.get("/guides/ss-card-replace?print=1").text
-    assert "print-view" in html and "/widget.js" not in html and "审查要点" in html
+    assert "print-view" in html and "/widget.js" not in html and "注意：" in html
 
 
 def test_bundle_page_has_merged_checklist_steps_and_members(client: TestClient) -> None:

@@ -195,9 +195,15 @@ def cmd_calibrate_decision(args: argparse.Namespace) -> int:
             decision.Sample(c.type, c.expect, tuple(hits), tuple(errand_hits) if errand_hits else None, bare)
         )
     cal, figures = decision.calibrate(samples)
+    # the figures above are on the lines the thresholds were chosen on; calibrated on the even lines only, the
+    # odd lines say what to expect on questions the calibration has not seen
+    tuned, _ = decision.calibrate(samples[0::2])
+    held = {"calibrated_on": "even lines", "threshold": tuned.threshold, "margin": tuned.margin}
+    held |= decision.evaluate(samples[1::2], tuned)
     if not args.dry_run:
-        decision.write_calibration(cal, figures, str(args.file))
-    print(json.dumps({"threshold": cal.threshold, "margin": cal.margin, **figures}, ensure_ascii=False))
+        decision.write_calibration(cal, figures, str(args.file), held_out=held)
+    out = {"threshold": cal.threshold, "margin": cal.margin, **figures, "held_out": held}
+    print(json.dumps(out, ensure_ascii=False))
     return 0
 
 

@@ -35,9 +35,10 @@ COST = {
     "abstain_out_of_scope": 0.0,
 }
 
-# the issue's bounds, as constraints on the calibration: a citizen should rarely be asked "which one?", and
-# questions we do not cover must be declined
+# the issue's bounds, as constraints on the calibration: a citizen should rarely be asked "which one?", should
+# more rarely still get a wrong answer, and questions we do not cover must be declined
 MAX_CLARIFY = 0.10
+MAX_WRONG = 0.05
 MIN_DECLINED = 0.90
 
 Kind = Literal["answer", "clarify", "abstain"]
@@ -176,16 +177,20 @@ def _grid(lo: float, hi: float, step: float) -> list[float]:
 
 
 def calibrate(samples: list[Sample]) -> tuple[DecisionCalibration, dict[str, float]]:
-    """The (threshold, margin) of least total cost among those that keep clarifications at most MAX_CLARIFY and
-    decline at least MIN_DECLINED of out-of-scope questions; ties go to the higher threshold and the larger
-    margin (the safer side: a clarification rather than a wrong answer)."""
+    """The (threshold, margin) of least total cost among those that keep clarifications at most MAX_CLARIFY, wrong
+    direct answers at most MAX_WRONG, and decline at least MIN_DECLINED of out-of-scope questions; ties go to the
+    higher threshold and the larger margin (the safer side: a clarification rather than a wrong answer)."""
     best: tuple[float, float, float, float] | None = None
     chosen = DecisionCalibration()
     for threshold in _grid(0.80, 1.10, 0.0025):
         for margin in _grid(0.0, 0.08, 0.0025):
             cal = DecisionCalibration(threshold=threshold, margin=margin)
             fig = evaluate(samples, cal)
-            feasible = fig["clarify"] <= MAX_CLARIFY and fig["out_of_scope_declined"] >= MIN_DECLINED
+            feasible = (
+                fig["clarify"] <= MAX_CLARIFY
+                and fig["wrong_direct"] <= MAX_WRONG
+                and fig["out_of_scope_declined"] >= MIN_DECLINED
+            )
             key = (0.0 if feasible else 1.0, fig["cost_per_question"], -threshold, -margin)
             if best is None or key < best:
                 best, chosen = key, cal
@@ -193,13 +198,19 @@ def calibrate(samples: list[Sample]) -> tuple[DecisionCalibration, dict[str, flo
 
 
 def write_calibration(
-    cal: DecisionCalibration, figures: dict[str, float], source: str, path: Path = DECISION_FILE
+    cal: DecisionCalibration,
+    figures: dict[str, float],
+    source: str,
+    path: Path = DECISION_FILE,
+    *,
+    held_out: dict[str, object] | None = None,
 ) -> None:
     data = {
         **asdict(cal),
         "cost": COST,
-        "constraints": {"max_clarify": MAX_CLARIFY, "min_out_of_scope_declined": MIN_DECLINED},
+        "constraints": {"max_clarify": MAX_CLARIFY, "max_wrong": MAX_WRONG, "min_out_of_scope_declined": MIN_DECLINED},
         "dev_figures": figures,
+        "held_out_figures": held_out or {},
         "made_by": f"python -m index calibrate-decision {source}",
     }
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n")

@@ -48,10 +48,18 @@ def test_a_window_first_gives_way_to_the_errand_named() -> None:
 
 
 def test_calibration_minimises_cost_within_the_clarify_and_decline_bounds() -> None:
-    samples = [Sample("guide", ("a",), (hit("a", 1.00), hit("b", 0.995)))] * 8
-    samples += [Sample("guide", ("b",), (hit("a", 1.00), hit("b", 0.995)))] * 2
+    samples = [Sample("guide", ("a",), (hit("a", 1.00), hit("b", 0.995)))] * 39
+    samples += [Sample("guide", ("b",), (hit("a", 1.00), hit("b", 0.995)))] * 1
     samples += [Sample("out_of_scope", (), (hit("z", 0.93),))] * 10
     cal, figures = calibrate(samples)
-    assert figures["clarify"] <= 0.10 and figures["out_of_scope_declined"] >= 0.90
+    assert figures["clarify"] <= 0.10 and figures["wrong_direct"] <= 0.05 and figures["out_of_scope_declined"] >= 0.90
     assert figures == evaluate(samples, cal)
-    assert figures["right_direct"] == 0.8  # answering beats asking "which one?" of all ten
+    assert figures["right_direct"] == 0.975  # answering beats asking "which one?" of all forty
+
+
+def test_calibration_does_not_buy_right_answers_with_too_many_wrong_ones() -> None:
+    samples = [Sample("guide", ("a",), (hit("a", 1.00), hit("b", 0.995)))] * 8
+    samples += [Sample("guide", ("b",), (hit("a", 1.00), hit("b", 0.995)))] * 2  # answering: 2 of 10 wrong
+    samples += [Sample("out_of_scope", (), (hit("z", 0.93),))] * 10
+    _, figures = calibrate(samples)
+    assert figures["wrong_direct"] <= 0.05

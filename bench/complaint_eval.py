@@ -7,7 +7,9 @@ one, whose read-back carried the story, and which the given phone's last four di
 bot asks the same thing three times or runs out of turns. Needs `make run` (the form lives in Rasa).
 
 Lines (tests/data/complaint_conversations.jsonl, written by the team): {"id", "first", "story_text"?, "category",
-"category_words", "item", "phone", "phone_digits"?, "story"}. Target (issue #15): filed right >= 0.90, stuck 0.
+"category_words", "item", "phone", "phone_digits"?, "story", "item_in_readback"?}: `item_in_readback`, when given,
+must be in the read-back's 相关事项 line (a 催办 is linked to its errand). Target (issue #15): filed right >= 0.90,
+stuck 0.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ DEFAULT_FILE = DATA_DIR / "complaint_conversations.jsonl"
 MAX_TURNS = 10
 CASE_NO = re.compile(r"受理编号[:：]\s*([A-Za-z0-9-]+)")
 CONFIRM = "对，提交"
+ERRAND_LINE = re.compile(r"相关事项[:：]\s*(.+)")
 # what the bot's prompt asks for, by its words (bot/domain/complaint.yml), checked in this order
 ASKS = (
     ("filed", ("受理编号",)),
@@ -129,6 +132,9 @@ def check(client: HttpChatClient, line: dict[str, Any], out: Outcome, readback: 
         problems.append(f"category {out.category} != {line['category']}")
     if line["story"] not in readback:
         problems.append("the story is not in the read-back")
+    errand = ERRAND_LINE.search(readback)
+    if line.get("item_in_readback") and (errand is None or line["item_in_readback"] not in errand.group(1)):
+        problems.append(f"the errand in the read-back is {errand.group(1) if errand else None!r}")
     out.result, out.why = ("filed_wrong", "; ".join(problems)) if problems else ("filed_right", "")
     return out
 

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from index import glossary
 from index.schema import Bundle, BundleMaterial, Item, MaterialForm, Site, Window
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "guides"
@@ -221,6 +222,7 @@ def load(guides_dir: Path = GUIDES_DIR, required_file: Path | None = None) -> Ca
     errors.extend(_cross_check(items, bundles, windows, sources))
     for kind_name, entries in (("items", items), ("bundles", bundles), ("windows", windows)):
         errors.extend(_alias_checks(kind_name, entries, sources))
+    errors.extend(_jargon_check(guides_dir, items, bundles, windows, site, sources))
     if required_file is not None:
         errors.extend(_required_check(required_file, items, bundles, windows))
 
@@ -272,6 +274,24 @@ def _alias_checks(kind: str, entries: dict[str, Any], src: dict[str, str]) -> li
         if len(set(qs)) != len(qs):
             errors.append(GuideError(src[e.id], "faqs", "the same question appears twice"))
     return errors
+
+
+def _jargon_check(
+    guides_dir: Path,
+    items: dict[str, Item],
+    bundles: dict[str, Bundle],
+    windows: dict[str, Window],
+    site: Site | None,
+    src: dict[str, str],
+) -> list[GuideError]:
+    """Office jargon from guides/glossary.yml used without its plain words in the same sentence."""
+    words, problems = glossary.read(guides_dir)
+    if words is not None:
+        entries: list[tuple[str, BaseModel]] = [(src[e.id], e) for d in (items, bundles, windows) for e in d.values()]
+        if site is not None:
+            entries.append(("site.yml", site))
+        problems += glossary.check(words, entries)
+    return [GuideError(p.file, p.field, p.message) for p in problems]
 
 
 def _required_check(

@@ -1,7 +1,7 @@
 """Two gateway + two Rasa replicas behind nginx, shared PostgreSQL and Redis (tools/cluster.py).
 
 `make scale-test` runs these after `make bot-train`; a plain `pytest` skips them (they need the trained model and
-take a few minutes: two Rasa servers load in parallel on 2 cores).
+take a few minutes: two Rasa servers load in parallel on 2 cores). The rig is the session fixture in conftest.py.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,21 +18,11 @@ import pytest
 
 from bench.chat_load import questions
 from bench.scale import kill_run
-from tools.cluster import Cluster, ClusterUnavailable, cluster
+from tools.cluster import Cluster
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("RUN_SCALE_TESTS") != "1", reason="multi-replica tests: `make scale-test` (RUN_SCALE_TESTS=1)"
 )
-
-
-@pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    tmp = tmp_path_factory.mktemp("cluster")
-    try:
-        with cluster(tmp) as c:
-            yield c
-    except ClusterUnavailable as exc:
-        pytest.skip(f"multi-replica rig unavailable: {exc}")
 
 
 def turn(url: str, sender: str, message: str) -> dict[str, Any]:

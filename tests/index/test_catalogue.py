@@ -12,25 +12,7 @@ import yaml
 
 from index import catalogue
 from tests.conftest import ROOT, SHARED
-
-
-@pytest.fixture
-def guides(tmp_path: Path) -> Path:
-    dst = tmp_path / "guides"
-    shutil.copytree(ROOT / "guides", dst)
-    return dst
-
-
-def _edit(path: Path, **changes: object) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.update(changes)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def _errors(guides: Path) -> list[str]:
-    with pytest.raises(catalogue.CatalogueError) as exc:
-        catalogue.load(guides)
-    return [str(e) for e in exc.value.errors]
+from tests.support.guides import edit_guide, load_errors
 
 
 def test_whole_catalogue_loads_and_cross_checks() -> None:
@@ -67,7 +49,7 @@ def test_bundle_material_list_is_merged_without_duplicates() -> None:
 def test_invalid_yaml_names_file_and_line(guides: Path) -> None:
     p = guides / "items" / "passport.yml"
     p.write_text(p.read_text(encoding="utf-8") + "\n  bad: [unclosed\n", encoding="utf-8")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert any(e.startswith("items/passport.yml: line") and "invalid YAML" in e for e in errs)
 
 
@@ -76,7 +58,7 @@ def test_missing_field(guides: Path) -> None:
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
     del data["fee"]
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert "items/passport.yml: fee: Field required" in _errors(guides)
+    assert "items/passport.yml: fee: Field required" in load_errors(guides)
 
 
 def test_wrong_type(guides: Path) -> None:
@@ -84,39 +66,39 @@ def test_wrong_type(guides: Path) -> None:
     data = yaml.safe_load(p.read_text(encoding="utf-8"))
     data["materials"][0]["count"] = "两份"
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert any(e.startswith("items/passport.yml: materials.0.count:") for e in _errors(guides))
+    assert any(e.startswith("items/passport.yml: materials.0.count:") for e in load_errors(guides))
 
 
 def test_unknown_key_is_a_typo(guides: Path) -> None:
-    _edit(guides / "items" / "passport.yml", feee="免费")
-    assert any(e.startswith("items/passport.yml: feee:") for e in _errors(guides))
+    edit_guide(guides / "items" / "passport.yml", feee="免费")
+    assert any(e.startswith("items/passport.yml: feee:") for e in load_errors(guides))
 
 
 def test_empty_text(guides: Path) -> None:
-    _edit(guides / "items" / "passport.yml", summary="   ")
-    assert any(e.startswith("items/passport.yml: summary:") for e in _errors(guides))
+    edit_guide(guides / "items" / "passport.yml", summary="   ")
+    assert any(e.startswith("items/passport.yml: summary:") for e in load_errors(guides))
 
 
 def test_duplicate_id(guides: Path) -> None:
     shutil.copy(guides / "windows" / "w-police.yml", guides / "windows" / "w-police2.yml")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert any("windows/w-police2.yml: id: duplicate id 'w-police'" in e for e in errs)
 
 
 def test_dangling_window_and_member(guides: Path) -> None:
-    _edit(guides / "items" / "passport.yml", window="w-nowhere")
+    edit_guide(guides / "items" / "passport.yml", window="w-nowhere")
     b = guides / "bundles" / "yjs-veteran.yml"
     data = yaml.safe_load(b.read_text(encoding="utf-8"))
     data["members"].append("no-such-item")
     b.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert "items/passport.yml: window: unknown window 'w-nowhere'" in errs
     assert any(e.startswith("bundles/yjs-veteran.yml: members.") and "no-such-item" in e for e in errs)
 
 
 def test_one_sided_bundle_membership(guides: Path) -> None:
-    _edit(guides / "items" / "passport.yml", bundles=["yjs-veteran"])
-    errs = _errors(guides)
+    edit_guide(guides / "items" / "passport.yml", bundles=["yjs-veteran"])
+    errs = load_errors(guides)
     assert any("items/passport.yml: bundles.0: bundle 'yjs-veteran' does not list this item" in e for e in errs)
 
 
@@ -126,14 +108,14 @@ def test_too_few_aliases_and_faqs(guides: Path) -> None:
     data["aliases"] = data["aliases"][:2]
     data["faqs"] = data["faqs"][:1]
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert any(e.startswith("items/passport.yml: aliases:") for e in errs)
     assert any(e.startswith("items/passport.yml: faqs:") for e in errs)
 
 
 def test_invented_article_numbers_are_refused(guides: Path) -> None:
-    _edit(guides / "items" / "passport.yml", legal_basis=["中华人民共和国护照法第六条"])
-    assert any(e.startswith("items/passport.yml: legal_basis:") for e in _errors(guides))
+    edit_guide(guides / "items" / "passport.yml", legal_basis=["中华人民共和国护照法第六条"])
+    assert any(e.startswith("items/passport.yml: legal_basis:") for e in load_errors(guides))
 
 
 def test_required_id_missing(guides: Path) -> None:

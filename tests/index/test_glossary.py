@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from index import catalogue, glossary
 from index.glossary import Glossary, Term
 from tests.conftest import ROOT
+from tests.support.guides import edit_guide, load_errors
 
 WORDS = Glossary(
     terms=[
@@ -21,25 +20,6 @@ WORDS = Glossary(
         Term(term="容缺受理", plain="缺的材料以后补", also=["补交"]),
     ]
 )
-
-
-@pytest.fixture
-def guides(tmp_path: Path) -> Path:
-    dst = tmp_path / "guides"
-    shutil.copytree(ROOT / "guides", dst)
-    return dst
-
-
-def _edit(path: Path, **changes: object) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.update(changes)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-
-
-def _errors(guides: Path) -> list[str]:
-    with pytest.raises(catalogue.CatalogueError) as exc:
-        catalogue.load(guides)
-    return [str(e) for e in exc.value.errors]
 
 
 def _terms(text: str) -> list[str]:
@@ -78,19 +58,19 @@ def test_the_check_names_file_field_and_the_plain_words(guides: Path) -> None:
     data["time_limit"] = "即办"
     data["steps"][1] = "受理后拿回执"
     p.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert "items/passport.yml: time_limit: jargon '即办': write '当场办好', or explain it in the same sentence" in errs
     assert any(e.startswith("items/passport.yml: steps.1: jargon '受理'") for e in errs)
 
 
 def test_bundles_windows_and_the_site_are_checked_too(guides: Path) -> None:
-    _edit(guides / "bundles" / "yjs-veteran.yml", time_limit="当场受理，统一制证")
-    _edit(guides / "windows" / "w-police.yml", summary="户政业务一窗办理")
+    edit_guide(guides / "bundles" / "yjs-veteran.yml", time_limit="当场受理，统一制证")
+    edit_guide(guides / "windows" / "w-police.yml", summary="户政业务一窗办理")
     site = guides / "site.yml"
     data = yaml.safe_load(site.read_text(encoding="utf-8"))
     data["hours"]["weekend"] = "周六上午出件窗口开门"
     site.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert any(e.startswith("bundles/yjs-veteran.yml: time_limit: jargon '受理'") for e in errs)
     assert any(e.startswith("windows/w-police.yml: summary: jargon '一窗'") for e in errs)
     assert any(e.startswith("site.yml: hours.weekend: jargon '出件'") for e in errs)
@@ -111,7 +91,7 @@ def test_a_keep_entry_must_hold_its_term(guides: Path) -> None:
     data = yaml.safe_load(g.read_text(encoding="utf-8"))
     data["terms"][0]["keep"] = ["有诉必办"]
     g.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    errs = _errors(guides)
+    errs = load_errors(guides)
     assert any(e.startswith("glossary.yml: terms.0:") and "does not contain the term" in e for e in errs)
 
 
@@ -120,7 +100,7 @@ def test_a_term_is_listed_once(guides: Path) -> None:
     data = yaml.safe_load(g.read_text(encoding="utf-8"))
     data["terms"].append(dict(data["terms"][1]))
     g.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert any(e.startswith("glossary.yml: (file):") and "listed twice" in e for e in _errors(guides))
+    assert any(e.startswith("glossary.yml: (file):") and "listed twice" in e for e in load_errors(guides))
 
 
 def test_a_broken_glossary_is_reported_not_skipped(guides: Path) -> None:
@@ -128,17 +108,17 @@ def test_a_broken_glossary_is_reported_not_skipped(guides: Path) -> None:
     data = yaml.safe_load(g.read_text(encoding="utf-8"))
     del data["terms"][0]["plain"]
     g.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    assert "glossary.yml: terms.0.plain: Field required" in _errors(guides)
+    assert "glossary.yml: terms.0.plain: Field required" in load_errors(guides)
 
 
 def test_a_folder_without_a_glossary_has_nothing_to_enforce(guides: Path) -> None:
     (guides / "glossary.yml").unlink()
-    _edit(guides / "items" / "passport.yml", time_limit="即办")
+    edit_guide(guides / "items" / "passport.yml", time_limit="即办")
     catalogue.load(guides)
 
 
 def test_cli_check_fails_on_jargon(guides: Path) -> None:
-    _edit(guides / "items" / "passport.yml", time_limit="即办")
+    edit_guide(guides / "items" / "passport.yml", time_limit="即办")
     r = subprocess.run(
         [sys.executable, "-m", "index", "--guides", str(guides), "check", "--no-required"],
         capture_output=True, text=True, cwd=ROOT, check=False,

@@ -97,11 +97,12 @@ def test_cues_still_decide_before_similarity(similarity: categorize.Similarity) 
 
 
 def test_the_errand_is_never_the_complaint_guide(searcher: Searcher) -> None:
-    # grievance words rank the 有诉即办 guide first; the errand is the item the story names
-    story = "退休手续提交两个月了，养老金还没下来"
+    # grievance words rank the 有诉即办 guide first or close behind; the errand is the item the story names
+    story = "户口迁移申请交了二十天了还没动静"
+    assert COMPLAINT_ENTRIES & {h.id for h in searcher.search(story, k=3).hits}
     hit = categorize.errand(searcher, story)
-    assert hit is not None and hit.id == "pension-retire"
-    for story in ("营业执照交上去一个月了还没消息，当时说五个工作日", "户口迁移申请交了二十天了还没动静"):
+    assert hit is not None and hit.id.startswith("hukou-move")
+    for story in ("营业执照交上去一个月了还没消息，当时说五个工作日", "退休手续提交两个月了，养老金还没下来"):
         hit = categorize.errand(searcher, story)
         assert hit is None or hit.id not in COMPLAINT_ENTRIES
     # 营业执照: 企业 or 个体户 — two errands this close are not guessed; the form asks

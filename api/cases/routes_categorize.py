@@ -39,7 +39,8 @@ async def categorize_text(
     if as_ == "answer":
         found = categorize.typed(words, config)
     else:
-        found = await asyncio.to_thread(categorize.from_story, words, config, _similarity(request, config))
+        # off the event loop: the first call encodes the categories' `about` lines, every call encodes the story
+        found = await asyncio.to_thread(lambda: categorize.from_story(words, config, _similarity(request, config)))
     out: dict[str, Any] = {
         "category": None if found is None else {"code": found.category.code, "name": found.category.name},
         "via": None if found is None else found.via,

@@ -47,6 +47,7 @@ bench: setup      ## measure search speed and memory; figures printed as JSON
 	else how=--degraded; echo "[bench] make run is not up: conversation evaluators in-process, degraded" >&2; fi; \
 	$(PY) -m bench.chat_eval --json $$how && $(PY) -m bench.precision_eval --json $$how; \
 	$(PY) -m bench.complaint_eval --json --base $$base  # typed complaint conversations: needs make run (skips else)
+	@$(PY) -m bench.category_eval --json  # a complaint story's category and errand, in-process (held-out half)
 	@$(PY) -m bench.index_swap --json  # a guide edited under load: index rebuilt and swapped, failed requests (0)
 	@$(PY) -m bench.scale --json  # 1 vs 2 gateway+Rasa replicas behind nginx, a Rasa killed (needs a model)
 	@scripts/bench_bot_train.sh  # a forced full Rasa training, timed

@@ -16,8 +16,24 @@ import yaml
 from index.schema import Site
 
 ASKED_FILE = Path(__file__).resolve().parent.parent / "guides" / "asked.yml"
-Asked = Literal["fee", "time", "where", "online", "materials", "who", "whole"]
-ASPECTS: tuple[Asked, ...] = ("fee", "time", "online", "where", "materials", "who", "whole")  # "在哪个app上" is online
+Asked = Literal[
+    "fee", "time", "rejected", "remedy", "visits", "source", "phone", "where", "online", "materials", "who", "whole"
+]
+# "在哪个app上" is online, not where; "这个材料去哪开" is source, not where or materials; "电话多少" is phone, not fee
+ASPECTS: tuple[Asked, ...] = (
+    "fee",
+    "time",
+    "rejected",
+    "remedy",
+    "visits",
+    "source",
+    "phone",
+    "online",
+    "where",
+    "materials",
+    "who",
+    "whole",
+)
 # words that carry no errand: what is left of "在哪办呀" once these and the cue words go is nothing
 _FILLER = re.compile(
     r"[\W_\d]|请问|你好|您好|麻烦|问一下|问下|想问|我想|我要|我们|我家|我的|我|你们|你|要|想|去|来|办|呢|吗|啊|呀|吧|嘛|"

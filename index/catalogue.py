@@ -12,8 +12,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from index import glossary
-from index.schema import Bundle, BundleMaterial, Item, MaterialForm, Site, Window
+from index import content, documents, glossary
+from index.documents import APPLICANT, Vocabulary
+from index.schema import Bundle, BundleMaterial, Item, Material, MaterialForm, Site, Window
 
 GUIDES_DIR = Path(__file__).resolve().parent.parent / "guides"
 REQUIRED_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "catalogue" / "required.yml"
@@ -48,13 +49,23 @@ class CatalogueError(Exception):
 
 @dataclass(frozen=True)
 class MergedMaterial:
-    """A material of a bundle's one-table list, with the member items that ask for it."""
+    """A line of a bundle's one-table list: one document of one person, with the member items that ask for it.
+
+    `optional_when` is kept only when no member needs it unconditionally; `data_shared` (免证) only when every
+    member reads it from shared data."""
 
     name: str
     form: MaterialForm
     count: int
     note: str
     needed_for: tuple[str, ...]
+    of: str | None = None
+    optional_when: str | None = None
+    data_shared: bool = False
+    where_to_get: str | None = None
+    example: str | None = None
+    sample: str | None = None
+    common_rejections: tuple[str, ...] = ()
 
 
 @dataclass
@@ -67,6 +78,7 @@ class Catalogue:
     site: Site
     digest: str
     sources: dict[str, str] = field(default_factory=dict)
+    documents: Vocabulary | None = None
 
     def kind_of(self, entry_id: str) -> str | None:
         if entry_id in self.items:
@@ -87,35 +99,88 @@ class Catalogue:
     def bundles_at_window(self, window_id: str) -> list[Bundle]:
         return [b for b in self.bundles.values() if b.window == window_id]
 
+    def document_name(self, name: str) -> str:
+        """The vocabulary's name for a material name (居民身份证 for 身份证); the name itself when not a common one."""
+        return (self.documents.canonical(name) if self.documents else None) or name
+
     def merged_materials(self, bundle_id: str) -> list[MergedMaterial]:
-        """The bundle's 一套材料: member materials deduplicated by name, then its own."""
+        """The bundle's 一套材料: each document once per person across the members, then the bundle's own.
+
+        A member's material marked `in_bundles: false` (a 补发 case) is left out."""
         bundle = self.bundles[bundle_id]
-        merged: dict[str, MergedMaterial] = {}
+        merged: dict[tuple[str, str], MergedMaterial] = {}
+        left_out = {(x.member, self.document_name(x.name), x.of or APPLICANT) for x in bundle.leave_out}
         for member_id in bundle.members:
+            roles = bundle.roles.get(member_id, {})
             for m in self.items[member_id].materials:
-                key = _material_key(m.name)
-                if key in merged:
-                    prev = merged[key]
-                    merged[key] = MergedMaterial(
-                        prev.name,
-                        prev.form,
-                        max(prev.count, m.count),
-                        prev.note,
-                        (*prev.needed_for, member_id),
-                    )
-                else:
-                    merged[key] = MergedMaterial(m.name, m.form, m.count, m.note, (member_id,))
+                name, whose = self.document_name(m.name), m.of or APPLICANT
+                if not m.in_bundles or (member_id, name, whose) in left_out:
+                    continue
+                whose = roles.get(whose, whose)
+                key = (_material_key(name), whose)
+                line = _merged_line(name, m, member_id, whose)
+                merged[key] = _merge(merged[key], line) if key in merged else line
         for extra in bundle.extra_materials:
-            merged.setdefault(
-                _material_key(extra.name),
-                MergedMaterial(extra.name, extra.form, extra.count, extra.note, (bundle.id,)),
-            )
+            key = (_material_key(self.document_name(extra.name)), extra.of or APPLICANT)
+            line = _merged_line(self.document_name(extra.name), extra, bundle.id, extra.of or APPLICANT)
+            merged[key] = _merge(merged[key], line) if key in merged else line
         return list(merged.values())
 
     def entries(self) -> Iterable[tuple[str, Item | Bundle | Window]]:
         yield from (("item", i) for i in self.items.values())
         yield from (("bundle", b) for b in self.bundles.values())
         yield from (("window", w) for w in self.windows.values())
+
+
+def _merged_line(name: str, m: Material | BundleMaterial, source: str, whose: str) -> MergedMaterial:
+    return MergedMaterial(
+        name=name,
+        form=m.form,
+        count=m.count,
+        note=m.note,
+        needed_for=(source,),
+        of=None if whose == APPLICANT else whose,
+        optional_when=m.optional_when,
+        data_shared=m.data_shared if isinstance(m, Material) else False,
+        where_to_get=m.where_to_get,
+        example=m.example,
+        sample=m.sample,
+        common_rejections=tuple(m.common_rejections),
+    )
+
+
+_PAPER = frozenset({MaterialForm.original, MaterialForm.copy, MaterialForm.original_and_copy})
+
+
+def _merged_form(a: MaterialForm, b: MaterialForm) -> MaterialForm:
+    if a == b or not {a, b} <= _PAPER:
+        return a
+    return MaterialForm.original_and_copy
+
+
+def _merge(prev: MergedMaterial, new: MergedMaterial) -> MergedMaterial:
+    """One line for a document two members ask for: required if either needs it always, 免证 only if both say so."""
+    if prev.optional_when is None or new.optional_when is None:
+        optional_when = None
+    elif new.optional_when in prev.optional_when:
+        optional_when = prev.optional_when
+    else:
+        optional_when = f"{prev.optional_when}；{new.optional_when}"
+    rejections = prev.common_rejections + tuple(r for r in new.common_rejections if r not in prev.common_rejections)
+    return MergedMaterial(
+        name=prev.name,
+        form=_merged_form(prev.form, new.form),
+        count=max(prev.count, new.count),
+        note=prev.note,
+        needed_for=(*prev.needed_for, *(s for s in new.needed_for if s not in prev.needed_for)),
+        of=prev.of,
+        optional_when=optional_when,
+        data_shared=prev.data_shared and new.data_shared,
+        where_to_get=prev.where_to_get or new.where_to_get,
+        example=prev.example or new.example,
+        sample=prev.sample or new.sample,
+        common_rejections=rejections,
+    )
 
 
 def _material_key(name: str) -> str:
@@ -167,8 +232,12 @@ def _empty_strings(data: Any, path: str = "") -> Iterable[str]:
             yield from _empty_strings(v, f"{path}.{i}")
 
 
-def load(guides_dir: Path = GUIDES_DIR, required_file: Path | None = None) -> Catalogue:
-    """Read every guide file; raise CatalogueError listing every problem found."""
+def load(
+    guides_dir: Path = GUIDES_DIR, required_file: Path | None = None, require_filled: bool = content.REQUIRE_FILLED
+) -> Catalogue:
+    """Read every guide file; raise CatalogueError listing every problem found.
+
+    `require_filled` makes every item's where_to_get, rejections and visits required (content.REQUIRE_FILLED)."""
     errors: list[GuideError] = []
     loaded: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
     sources: dict[str, str] = {}
@@ -193,7 +262,7 @@ def load(guides_dir: Path = GUIDES_DIR, required_file: Path | None = None) -> Ca
                 if not any(e.file == rel for e in errors):
                     errors.append(GuideError(rel, "", "file is empty"))
                 continue
-            empties = list(_empty_strings(data))
+            empties = [p for p in _empty_strings(data) if not p.startswith("local.")]  # named by content.check
             for p in empties:
                 errors.append(GuideError(rel, p, "empty text"))
             entry = _validate(model, data, rel, errors)
@@ -223,12 +292,23 @@ def load(guides_dir: Path = GUIDES_DIR, required_file: Path | None = None) -> Ca
     for kind_name, entries in (("items", items), ("bundles", bundles), ("windows", windows)):
         errors.extend(_alias_checks(kind_name, entries, sources))
     errors.extend(_jargon_check(guides_dir, items, bundles, windows, site, sources))
+    vocab, problems = documents.read(guides_dir)
+    if vocab is not None:  # the merged bundle lists depend on it
+        digest.update(b"documents.yml\0" + (guides_dir / documents.DOCUMENTS_FILE).read_bytes())
+    prose: list[tuple[str, BaseModel]] = [(sources[e.id], e) for d in (items, bundles, windows) for e in d.values()]
+    if site is not None:
+        prose.append(("site.yml", site))
+    problems += content.send_to_ask(prose)
+    extras = {b.id: list(b.extra_materials) for b in bundles.values()}
+    problems += content.check(guides_dir, items, extras, sources, vocab, require_filled)
+    problems += content.merge_check(bundles, items, sources, vocab)
+    errors.extend(GuideError(p.file, p.field, p.message) for p in problems)
     if required_file is not None:
         errors.extend(_required_check(required_file, items, bundles, windows))
 
     if errors or site is None:
         raise CatalogueError(errors)
-    return Catalogue(items, bundles, windows, site, digest.hexdigest(), sources)
+    return Catalogue(items, bundles, windows, site, digest.hexdigest(), sources, vocab)
 
 
 def _cross_check(
@@ -245,10 +325,6 @@ def _cross_check(
                 errors.append(
                     GuideError(src[item.id], f"bundles.{i}", f"bundle '{b}' does not list this item in members")
                 )
-        names = Counter(m.name for m in item.materials)
-        for name, n in names.items():
-            if n > 1:
-                errors.append(GuideError(src[item.id], "materials", f"material '{name}' listed {n} times"))
     for bundle in bundles.values():
         if bundle.window not in windows:
             errors.append(GuideError(src[bundle.id], "window", f"unknown window '{bundle.window}'"))

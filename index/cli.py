@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from index import catalogue
 
@@ -43,7 +43,27 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list_local(guides: Path, as_json: bool) -> int:
+    """Every `local` value a locality sets, read straight from the item files so empty ones are listed too."""
+    import yaml
+
+    rows = []
+    for path in sorted((guides / "items").glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, value in (data.get("local") or {}).items():
+            rows.append({"file": f"items/{path.name}", "key": str(key), "value": "" if value is None else str(value)})
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for r in rows:
+            print(f"{r['file']}: local.{r['key']}: {r['value'] or '(empty: fill it in)'}")
+        print(f"{len(rows)} local values in {len({r['file'] for r in rows})} items; the site's own facts: site.yml")
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.local:
+        return cmd_list_local(args.guides, args.json)
     cat = _load_or_report(args.guides, None)
     if cat is None:
         return 1
@@ -147,14 +167,26 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if s is None:
         return 1
     modes: list[Mode] = ["bm25", "dense", "hybrid"] if args.compare else [args.mode]
-    report: dict[str, object] = {}
+    report: dict[str, dict[str, Any]] = {}
+    misses: dict[str, list[dict[str, Any]]] = {}
     for mode in modes:
-        res = evaluate.metrics(evaluate.run(s, cases, mode=mode))
-        if not args.misses:
-            res.pop("misses")
+        outcomes = evaluate.run(s, cases, mode=mode)
+        res = evaluate.metrics(outcomes)
+        res["split"] = evaluate.split(outcomes)
+        misses[mode] = res.pop("misses")
+        if args.misses:
+            res["misses"] = misses[mode]
         report[mode] = res
-    out = report if args.compare else report[args.mode]
-    print(json.dumps(out, ensure_ascii=False, indent=None if args.json else 1))
+    if args.json:
+        print(json.dumps(report if args.compare else report[args.mode], ensure_ascii=False))
+        return 0
+    print(evaluate.table(report))
+    if args.misses:
+        for name, rows in misses.items():
+            for m in rows:
+                where = "in top 3" if m.get("in_top3") else "not in top 3"
+                expect, got = ",".join(m["expect"]), ",".join(m["got"])
+                print(f"{name:7} {m['type']:12} {where:13} {m['q']}  expect {expect}  got {got}")
     return 0
 
 
@@ -249,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     li = sub.add_parser("list", help="list every item, bundle and window")
     li.add_argument("--json", action="store_true")
+    li.add_argument("--local", action="store_true", help="list every item's `local` value a locality must set")
     li.set_defaults(func=cmd_list)
 
     from index.build import DEFAULT_INDEX_DIR
@@ -279,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_search)
 
-    e = with_index(sub.add_parser("eval", help="top-1/top-3/MRR/abstention on an eval file"))
+    e = with_index(sub.add_parser("eval", help="top-1/top-3/MRR/abstention per type (and per `cat`), even/odd lines"))
     e.add_argument("file", type=Path)
     e.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
     e.add_argument("--compare", action="store_true", help="BM25-only, dense-only and hybrid in one run")

@@ -1,4 +1,5 @@
-"""Words that say what kind of answer a person wants: a whole 一件事, a window, or a complaint."""
+"""Words that say what kind of answer a person wants: a whole 一件事, a window, or a complaint; and words that list
+several steps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import yaml
 
 CUES_FILE = Path(__file__).resolve().parent.parent / "guides" / "cues.yml"
 COMPLAINT_ENTRIES = frozenset({"complaint-cannot-get-done"})
+# Guides whose subject is itself a grievance to report: a message that finds one of them first and tells a grievance
+# ("单位拖欠工资半年") is a complaint to file, not a question about how to report
+GRIEVANCE_ENTRIES = COMPLAINT_ENTRIES | {"wage-arrears-complaint"}
 
 
 @functools.cache
@@ -17,6 +21,38 @@ def _cues() -> dict[str, tuple[str, ...]]:
     return {kind: tuple(words) for kind, words in data.items()}
 
 
+NOT_CUE = "not_cue"
+NOT_QUESTION = "not_question"
+
+
 def detect(normalised_query: str) -> frozenset[str]:
-    """The kinds whose cue words occur in the query."""
-    return frozenset(kind for kind, words in _cues().items() if any(w in normalised_query for w in words))
+    """The kinds whose cue words occur in the query, once the `not_cue` words are taken out."""
+    table = _cues()
+    q = normalised_query
+    for w in table.get(NOT_CUE, ()):
+        q = q.replace(w, " ")
+    return frozenset(
+        kind for kind, words in table.items() if kind not in (NOT_CUE, NOT_QUESTION) and any(w in q for w in words)
+    )
+
+
+def is_grievance(normalised_query: str, top_id: str | None, *, wanted_nothing: bool = True) -> bool:
+    """A grievance told, nothing asked: the words alone, or the words and the first search hit together.
+
+    The same evidence as the bot's intent guard (bot/addons/intent_guard.py), so the degraded path and the full
+    path agree. A question mark that is rhetorical (`rhetorical`: "这不是刁难人吗", "怎么回事") asks nothing.
+    - a strong complaint word (`complaint`) and nothing asked, whatever search found or field the words name
+      ("材料都齐了还说缺东西…这不是刁难人吗" names materials and is still a grievance);
+    - no specific field asked (`wanted_nothing`), a grievance guide first and a complaint or grievance word, nothing
+      asked ("单位拖欠工资半年" → the wage-arrears guide; "拖欠工资怎么投诉" asks how and gets that guide).
+    """
+    kinds = detect(normalised_query)
+    plain = normalised_query
+    for w in _cues().get(NOT_QUESTION, ()):  # "来了好几次" asks nothing
+        plain = plain.replace(w, " ")
+    asks = "question" in detect(plain) and "rhetorical" not in kinds
+    if asks:
+        return False
+    if "complaint" in kinds:
+        return True
+    return wanted_nothing and top_id in GRIEVANCE_ENTRIES and "grievance" in kinds

@@ -15,7 +15,7 @@ TYPES = (*ANSWERABLE, "out_of_scope")
 
 
 class EvalFileError(ValueError):
-    """A line of the eval file is not `{"q", "type", "expect"}`."""
+    """A line of the eval file is not `{"q", "type", "expect"}` (plus an optional `"cat"`)."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class Case:
     q: str
     type: str
     expect: tuple[str, ...]
+    cat: str | None = None  # a robustness category (traditional, homophone, dialect_north…), when the file tags one
 
 
 def read_cases(path: Path) -> list[Case]:
@@ -32,7 +33,10 @@ def read_cases(path: Path) -> list[Case]:
             continue
         try:
             row = json.loads(line)
-            case = Case(str(row["q"]), str(row["type"]), tuple(row.get("expect", [])))
+            cat = row.get("cat")
+            case = Case(
+                str(row["q"]), str(row["type"]), tuple(row.get("expect", [])), None if cat is None else str(cat)
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalFileError(f"{path}:{n}: {exc}") from exc
         if case.type not in TYPES:
@@ -65,36 +69,50 @@ def _rank(o: Outcome) -> int | None:
     return None
 
 
-def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
-    """top1/top3/mrr over answerable lines; abstain_acc over out_of_scope lines."""
+def summarise(rows: list[Outcome]) -> dict[str, Any]:
+    """top1/top3/mrr over answerable lines, with the misses split into "in the top 3 but not first"
+    (`top3_not_first`) and "not in the top 3" (`not_top3`); abstain_acc over out_of_scope lines."""
+    ans = [o for o in rows if o.case.type in ANSWERABLE]
+    oos = [o for o in rows if o.case.type == "out_of_scope"]
+    ranks = [_rank(o) for o in ans]
+    res: dict[str, Any] = {"n": len(rows)}
+    if ans:
+        top3 = sum(r is not None and r < 3 for r in ranks)
+        res["top1"] = round(sum(r == 0 for r in ranks) / len(ans), 4)
+        res["top3"] = round(top3 / len(ans), 4)
+        res["mrr"] = round(sum(1 / (r + 1) for r in ranks if r is not None) / len(ans), 4)
+        res["answered_right"] = round(
+            sum(r == 0 and o.confident for r, o in zip(ranks, ans, strict=True)) / len(ans), 4
+        )
+        res["top3_not_first"] = round(sum(r is not None and 0 < r < 3 for r in ranks) / len(ans), 4)
+        res["not_top3"] = round((len(ans) - top3) / len(ans), 4)
+    if oos:
+        res["abstain_acc"] = round(sum(not o.confident for o in oos) / len(oos), 4)
+    return res
 
-    def summarise(rows: list[Outcome]) -> dict[str, Any]:
-        ans = [o for o in rows if o.case.type in ANSWERABLE]
-        oos = [o for o in rows if o.case.type == "out_of_scope"]
-        ranks = [_rank(o) for o in ans]
-        res: dict[str, Any] = {"n": len(rows)}
-        if ans:
-            res["top1"] = round(sum(r == 0 for r in ranks) / len(ans), 4)
-            res["top3"] = round(sum(r is not None and r < 3 for r in ranks) / len(ans), 4)
-            res["mrr"] = round(sum(1 / (r + 1) for r in ranks if r is not None) / len(ans), 4)
-            res["answered_right"] = round(
-                sum(r == 0 and o.confident for r, o in zip(ranks, ans, strict=True)) / len(ans), 4
-            )
-        if oos:
-            res["abstain_acc"] = round(sum(not o.confident for o in oos) / len(oos), 4)
-        return res
 
-    result = summarise(outcomes)
-    by_type: dict[str, list[Outcome]] = defaultdict(list)
+def _grouped(outcomes: list[Outcome], key: str) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
-        by_type[o.case.type].append(o)
-    result["by_type"] = {t: summarise(rows) for t, rows in sorted(by_type.items())}
+        value = getattr(o.case, key)
+        if value is not None:
+            groups[value].append(o)
+    return {g: summarise(rows) for g, rows in sorted(groups.items())}
+
+
+def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
+    """The summary of all lines, `by_type`, `by_cat` when the file tags categories, and the misses."""
+    result = summarise(outcomes)
+    result["by_type"] = _grouped(outcomes, "type")
+    if any(o.case.cat is not None for o in outcomes):
+        result["by_cat"] = _grouped(outcomes, "cat")
     result["misses"] = [
         {
             "q": o.case.q,
             "type": o.case.type,
             "expect": list(o.case.expect),
             "got": list(o.ids[:3]),
+            "in_top3": _rank(o) is not None and (_rank(o) or 0) < 3,
             "confident": o.confident,
         }
         for o in outcomes
@@ -117,3 +135,26 @@ def calibrate(outcomes: list[Outcome], min_abstain: float = 0.925) -> float:
     need = min(len(oos), int(-(-min_abstain * len(oos) // 1)))
     t = oos[need - 1] + 1e-4 if need > 0 else oos[0]
     return round(t, 4)
+
+
+def split(outcomes: list[Outcome]) -> dict[str, dict[str, Any]]:
+    """The even and odd lines apart: the fusion is tuned on the even lines (and the answer decision calibrated on
+    them in its held-out check), so the odd lines say what to expect on questions the tuning has not seen."""
+    return {"even": summarise(outcomes[0::2]), "odd": summarise(outcomes[1::2])}
+
+
+def table(report: dict[str, dict[str, Any]]) -> str:
+    """The figures of one or more modes as a plain-text table: overall, per type, per category, even/odd lines."""
+    cols = ("n", "top1", "top3", "top3_not_first", "not_top3", "mrr", "abstain_acc")
+    lines = [f"{'mode':7} {'rows':24} " + " ".join(f"{c:>14}" for c in cols)]
+
+    def row(mode: str, label: str, r: dict[str, Any]) -> str:
+        cells = [f"{r[c]:>14}" if c in r else f"{'':>14}" for c in cols]
+        return f"{mode:7} {label:24} " + " ".join(cells)
+
+    for mode, res in report.items():
+        lines.append(row(mode, "all", res))
+        for group in ("by_type", "by_cat", "split"):
+            for label, r in (res.get(group) or {}).items():
+                lines.append(row(mode, f"{group[3:] if group != 'split' else 'lines'}:{label}", r))
+    return "\n".join(lines)

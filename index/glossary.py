@@ -17,7 +17,7 @@ GLOSSARY_FILE = "glossary.yml"
 
 # Fields a citizen does not read as prose: ids and references, the phrasings people type, law names.
 UNCHECKED_FIELDS = frozenset(
-    {"id", "aliases", "legal_basis", "window", "bundles", "members", "channel", "form", "last_reviewed"}
+    {"id", "aliases", "legal_basis", "window", "bundles", "members", "channel", "form", "last_reviewed", "of", "sample"}
 )
 _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 _MASK = "\0"
@@ -81,16 +81,17 @@ def read(guides_dir: Path) -> tuple[Glossary | None, list[Problem]]:
         ]
 
 
-def _texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+def texts(data: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every (field path, text) a citizen reads in a dumped entry."""
     if isinstance(data, str):
         yield path, data
     elif isinstance(data, dict):
         for key, value in data.items():
             if key not in UNCHECKED_FIELDS:
-                yield from _texts(value, f"{path}.{key}" if path else str(key))
+                yield from texts(value, f"{path}.{key}" if path else str(key))
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            yield from _texts(value, f"{path}.{i}")
+            yield from texts(value, f"{path}.{i}")
 
 
 def unexplained(glossary: Glossary, text: str) -> list[Term]:
@@ -116,7 +117,7 @@ def check(glossary: Glossary, entries: Iterable[tuple[str, BaseModel]]) -> list[
     """Every citizen-facing field of the given (file, entry) pairs that uses jargon unexplained."""
     problems: list[Problem] = []
     for file, entry in entries:
-        for field, text in _texts(entry.model_dump(mode="json")):
+        for field, text in texts(entry.model_dump(mode="json")):
             for t in unexplained(glossary, text):
                 problems.append(
                     Problem(file, field, f"jargon '{t.term}': write '{t.plain}', or explain it in the same sentence")

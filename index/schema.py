@@ -14,9 +14,12 @@ SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_RE, max_length=64)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# a `local` value may be left blank in a template; `index check` then names it as one a locality must fill
+LocalValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
 
 MIN_ALIASES = 5
 MIN_FAQS = 3
+MAX_VISITS = 5
 
 
 class Strict(BaseModel):
@@ -34,10 +37,16 @@ class MaterialForm(StrEnum):
 
 
 class Material(Strict):
-    name: ShortText
+    name: ShortText = Field(description="the document name; a common document uses its name in documents.yml")
     form: MaterialForm = MaterialForm.original
     count: Annotated[int, Field(ge=1, le=20)] = 1
     note: Text = Field(description="审查要点 in plain words: what a clerk checks")
+    where_to_get: ShortText | None = Field(None, description="出具单位: who issues it, how the citizen gets it")
+    of: ShortText | None = Field(None, description="whose document, when not the applicant: a person in documents.yml")
+    example: Text | None = Field(None, description="填写示例 of a form: how the key boxes are filled")
+    sample: ShortText | None = Field(None, description="a filled sample under guides/, e.g. samples/x.png")
+    common_rejections: list[ShortText] = Field(default_factory=list, description="常见退件原因 of this material")
+    in_bundles: bool = Field(True, description="false: only a case no bundle has (补发…), left out of bundles")
     data_shared: bool = Field(False, description="免证办: the window reads it from shared data")
     promise_ok: bool = Field(False, description="告知承诺: a signed promise may replace it")
     deferrable: bool = Field(False, description="容缺受理: may be handed in later")
@@ -86,6 +95,15 @@ class Item(Strict):
     bundles: list[Slug] = Field(default_factory=list)
     faqs: list[Faq] = Field(min_length=MIN_FAQS)
     legal_basis: list[ShortText] = Field(min_length=1)
+    rejections: list[ShortText] = Field(default_factory=list, description="不予受理/不予办理情形")
+    visits: Annotated[int, Field(ge=0, le=MAX_VISITS)] | None = Field(
+        None, description="到现场次数: 0 = all online, 1 = 最多跑一次"
+    )
+    remedy: Text | None = Field(None, description="救济途径 when refused; the site's remedy unless set")
+    phone: ShortText | None = Field(None, description="咨询电话; the site's consult phone unless set")
+    local: dict[ShortText, LocalValue] = Field(
+        default_factory=dict, description="amounts and deadlines a locality sets: 高龄津贴标准 …"
+    )
     last_reviewed: dt.date
 
     @field_validator("legal_basis")
@@ -102,6 +120,21 @@ class BundleMaterial(Strict):
     form: MaterialForm = MaterialForm.original
     count: Annotated[int, Field(ge=1, le=20)] = 1
     note: Text
+    where_to_get: ShortText | None = Field(None, description="出具单位: who issues it, how the citizen gets it")
+    of: ShortText | None = Field(None, description="whose document, when not the applicant: a person in documents.yml")
+    example: Text | None = Field(None, description="填写示例 of a form: how the key boxes are filled")
+    sample: ShortText | None = Field(None, description="a filled sample under guides/, e.g. samples/x.png")
+    common_rejections: list[ShortText] = Field(default_factory=list, description="常见退件原因 of this material")
+    optional_when: str | None = Field(None, max_length=200, description="only needed in this case")
+
+
+class LeaveOut(Strict):
+    """A member's material this event's one-table list leaves out, and why (for the editor)."""
+
+    member: Slug
+    name: ShortText
+    of: ShortText | None = Field(None, description="as in the member item; none for the applicant's own")
+    why: ShortText
 
 
 class Bundle(Strict):
@@ -115,6 +148,13 @@ class Bundle(Strict):
     members: list[Slug] = Field(min_length=1)
     extra_materials: list[BundleMaterial] = Field(
         default_factory=list, description="materials of the bundle itself, e.g. the 一表申请 form"
+    )
+    roles: dict[Slug, dict[ShortText, ShortText]] = Field(
+        default_factory=dict,
+        description="who a member's persons are in this event: {member: {申请人: 父母双方}}, for the merged list",
+    )
+    leave_out: list[LeaveOut] = Field(
+        default_factory=list, description="member materials the merged list leaves out (the 联办申请表 covers them…)"
     )
     steps: list[Text] = Field(min_length=1, description="the order of steps across members")
     time_limit: ShortText
@@ -152,6 +192,11 @@ class Facility(Strict):
     answer: Text = Field(description="where it is, whether it costs, in one or two sentences")
 
 
+class Phones(Strict):
+    consult: ShortText = Field(description="咨询电话, e.g. 12345")
+    supervise: ShortText = Field(description="监督电话: where to complain about the service itself")
+
+
 class Site(Strict):
     """The service centre itself; a locality replaces this one file."""
 
@@ -159,6 +204,8 @@ class Site(Strict):
     address: ShortText
     hours: Hours
     hotline: ShortText
+    phones: Phones
+    remedy: Text = Field(description="救济途径 when an application is refused: 复议 / 诉讼")
     appointment: list[Online] = Field(min_length=1)
     web_portal: ShortText
     transport: Text | None = None

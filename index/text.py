@@ -278,3 +278,152 @@ def from_pinyin(query: str, vocab: dict[str, str], fuzzy: dict[str, str] | None 
     if not letters or covered / letters < PINYIN_MIN_COVERED:
         return None
     return "".join(out)
+
+
+# ---- how citizens type: pinyin inside Chinese, a homophone slip in a term, dialect words ----
+#
+# Applied to a normalised query before search (Searcher.readable), never to the guides: each step only rewrites
+# what the guides' own vocabulary can read, and leaves the rest as typed.
+
+DIALECT_FILE = DICTIONARY_DIR / "dialect.yml"
+_LATIN_RUN = re.compile(r"[a-z]{2,}")
+HOMOPHONE_MAX_WORD = 6  # longest term a slip is looked for in (个人所得税 is 5)
+
+
+@functools.cache
+def dialect_words(path: Path = DIALECT_FILE) -> dict[str, str]:
+    """{dialect or colloquial word: the guides' word}, from dictionary/dialect.yml (every region in one table)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: dict[str, str] = {}
+    for region, table in data.items():
+        if region == "passed_away":
+            for who in table["who"]:
+                for said in table["said"]:
+                    out[f"{who}{said}"] = f"{who}{table['means']}"
+        else:
+            out.update({str(k): str(v) for k, v in (table or {}).items()})
+    return out
+
+
+@functools.cache
+def _dialect_pattern(path: Path = DIALECT_FILE) -> re.Pattern[str] | None:
+    words = sorted(dialect_words(path), key=len, reverse=True)  # the longest word at a position wins
+    return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def standardise(norm: str, path: Path = DIALECT_FILE) -> str:
+    """Dialect and colloquial words as the guides say them: "身份证搞掉了咋个办" -> "身份证丢了怎么办"."""
+    pattern = _dialect_pattern(path)
+    if pattern is None:
+        return norm
+    table = dialect_words(path)
+    return pattern.sub(lambda m: table[m.group(0)], norm)
+
+
+def mixed_pinyin(norm: str, vocab: dict[str, str], fuzzy: dict[str, str] | None = None) -> str:
+    """Pinyin words typed inside Chinese, as the words they spell: "新生儿hukou咋上" -> "新生儿户口咋上".
+
+    A run of letters is read only when the guides' vocabulary spells all of it (English words such as "id",
+    "app" or "card" do not spell out, and stay as typed); a query in letters only is from_pinyin's."""
+    if not vocab or not _LATIN_RUN.search(norm) or not has_cjk(norm):
+        return norm
+    longest = max(len(k) for k in vocab)
+
+    def read(m: re.Match[str]) -> str:
+        run = m.group(0)
+        cov, words_ = _cover(run, vocab, longest)
+        if cov < len(run) and fuzzy:
+            loose = fuzzy_spelling(run)
+            fcov, fwords = _cover(loose, fuzzy, longest)
+            if fcov == len(loose):
+                cov, words_ = len(run), fwords
+        return "".join(words_) if cov == len(run) and words_ else run
+
+    return _LATIN_RUN.sub(read, norm)
+
+
+FUNCTION_CHAR_FREQ = 120_000  # jieba counts 的 318k, 不 360k, 去 123k, 得 134k; 宝 4k, 正 38k, 只 101k
+
+
+def _char_freq(c: str) -> int:
+    return int(_jieba().FREQ.get(c) or 0)  # type: ignore[attr-defined]
+
+
+def _is_word(w: str) -> bool:
+    """A word of jieba's dictionary or of the 政务 user dictionary."""
+    return bool(_jieba().FREQ.get(w))  # type: ignore[attr-defined]
+
+
+def homophone_terms(names: list[str]) -> dict[str, str]:
+    """{toneless spelling: term}: the dictionary words of two or more characters in the entries' names and aliases
+    (the most frequent one keeps a shared spelling) — what a homophone slip is read as."""
+    from pypinyin import lazy_pinyin
+
+    counts: dict[str, int] = {}
+    for t in names:
+        for w in _jieba().cut_for_search(strip_punct(normalize(t))):  # type: ignore[attr-defined]
+            if len(w) >= 2 and all(_CJK.match(c) for c in w) and _is_word(w):
+                counts[w] = counts.get(w, 0) + 1
+    out: dict[str, str] = {}
+    for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.setdefault("".join(lazy_pinyin(w)), w)
+    return out
+
+
+def _crossed(run: str, i: int, j: int) -> bool:
+    """Some dictionary word holds part of run[i:j] and a character outside it ("县城" in "在县城"): the stretch is
+    then no slip for a term but the edge of a real word."""
+    for a in range(max(0, i - 3), j):
+        for b in range(max(a + 2, i + 1), min(len(run), a + 4) + 1):
+            if (a < i < b or a < j < b) and b - a >= 2 and _is_word(run[a:b]):
+                return True
+    return False
+
+
+def correct_homophones(norm: str, terms: dict[str, str]) -> str:
+    """A term typed with a homophone ("公鸡金" for 公积金, "残急证" for 残疾证), as the guides write it.
+
+    Scans each run of Chinese characters left to right for the longest stretch (2-6 characters) whose toneless
+    pinyin spells a term: a stretch that is the term, or any dictionary word, is kept; one that differs from the
+    term in one character (two for terms of five or more), is no word of its own and is not the edge of a word
+    around it is replaced — in a two-character stretch, only when the character typed is no function word."""
+    if not terms or not has_cjk(norm):
+        return norm
+    from pypinyin import lazy_pinyin
+
+    out: list[str] = []
+    last = 0
+    for m in _CJK_RUN.finditer(norm):
+        run = m.group(0)
+        syl = lazy_pinyin(run)
+        if len(syl) != len(run):  # a character pypinyin cannot read: leave the run alone
+            continue
+        fixed: list[str] = []
+        i = 0
+        while i < len(run):
+            step = 1
+            for n in range(min(HOMOPHONE_MAX_WORD, len(run) - i), 1, -1):
+                gram = run[i : i + n]
+                term = terms.get("".join(syl[i : i + n]))
+                if term is None or len(term) != n:
+                    continue
+                if gram == term or _is_word(gram):
+                    step = n
+                    fixed.append(gram)
+                    break
+                typed = [a for a, b in zip(gram, term, strict=True) if a != b]
+                if n == 2 and any(_char_freq(c) > FUNCTION_CHAR_FREQ for c in typed):
+                    continue  # "来的" is no slip for 来得, "不发" none for 补发
+                if len(typed) <= (2 if n >= 5 else 1) and not _crossed(run, i, i + n):
+                    step = n
+                    fixed.append(term)
+                    break
+            else:
+                fixed.append(run[i])
+            i += step
+        out.append(norm[last : m.start()] + "".join(fixed))
+        last = m.end()
+    out.append(norm[last:])
+    return "".join(out)

@@ -14,7 +14,7 @@ from api.chat.content import Messages
 from api.chat.schemas import Button, ChatMessage
 from index.asked import Asked
 from index.catalogue import Catalogue
-from index.schema import Bundle, Item, Site, Window
+from index.schema import Bundle, Item, Material, Site, Window
 
 MAX_LISTED_MATERIALS = 6
 SENTENCE_END = "。！？!?"
@@ -58,8 +58,9 @@ class Composer:
 
     # ---- one entry ----
 
-    def entry(self, entry_id: str, asked: Asked | None, faq: int | None = None) -> list[ChatMessage]:
-        """The messages answering `asked` (or FAQ number `faq`) about one entry."""
+    def entry(self, entry_id: str, asked: Asked | None, faq: int | None = None, said: str = "") -> list[ChatMessage]:
+        """The messages answering `asked` (or FAQ number `faq`) about one entry; `said` is the normalised message,
+        which names the material whose source is asked ("出生证明去哪开")."""
         entry = self.cat.get(entry_id)
         if entry is None:
             return []
@@ -75,15 +76,23 @@ class Composer:
                 out.append(self._bundle_offer(entry))
             return [*out, self.link(entry_id)]
         if isinstance(entry, Item):
-            text = self._item(entry, asked)
+            text = self._item(entry, asked, said)
         elif isinstance(entry, Bundle):
             return self._bundle(entry, asked)
         else:
             text = self._window_entry(entry)
         return [ChatMessage(text=text), self.link(entry_id)]
 
-    def _item(self, item: Item, asked: Asked | None) -> str:
+    def _item(self, item: Item, asked: Asked | None, said: str = "") -> str:
         w = self._window(item.window)
+        if asked in ("rejected", "remedy", "visits", "phone"):
+            return self._review(item, asked)
+        if asked == "source":
+            named = self._named_materials(item.materials, said)
+            if not named and not any(word in said for word in ("材料", "证明")):
+                return self._t("where", name=item.name, **w)  # "护照办好了去哪拿" asks where, not a material's source
+            sources = [self._source(m.name, m.of, m.where_to_get) for m in (named or item.materials)]
+            return self._t("source", name=item.name, sources="；".join(s for s in sources[:MAX_LISTED_MATERIALS] if s))
         if asked == "fee":
             return self._t("fee", name=item.name, fee=item.fee)
         if asked == "time":
@@ -108,6 +117,43 @@ class Composer:
         )
         return _sentence(self._t("overview", name=item.name, summary=item.summary)) + facts
 
+    def _review(self, item: Item, asked: Asked) -> str:
+        """不予受理情形 and 常见退件原因, 救济途径, 到现场次数, 咨询/监督电话: the item's, or the site's default."""
+        site = self.cat.site
+        if asked == "rejected":
+            text = self._t("rejected", name=item.name, rejections="；".join(item.rejections)) if item.rejections else ""
+            common = [r for m in item.materials for r in m.common_rejections][:MAX_LISTED_MATERIALS]
+            if common:
+                text += self._t("common_rejections", rejections="；".join(common))
+            return text or self._t("remedy", remedy=item.remedy or site.remedy)
+        if asked == "remedy":
+            return self._t("remedy", remedy=item.remedy or site.remedy)
+        if asked == "visits" and item.visits is not None:
+            key = "visits_none" if item.visits == 0 else "visits"
+            return self._t(key, name=item.name, count=item.visits)
+        if asked == "visits":
+            return _sentence(self._t("time", name=item.name, time_limit=item.time_limit))
+        consult = item.phone or site.phones.consult
+        return self._t("phone", name=item.name, consult=consult, supervise=site.phones.supervise)
+
+    def _named_materials(self, materials: Sequence[Material], said: str) -> list[Material]:
+        """The materials a message names, by the material's name or any name of its document (出生证 → 出生医学证明)."""
+        vocab = self.cat.documents
+        named: list[Material] = []
+        for m in materials:
+            doc = self.cat.document_name(m.name)
+            words = [m.name, doc]
+            if vocab is not None:
+                words += [a for d in vocab.documents if d.name == doc for a in d.aliases]
+            if any(w and w in said for w in words):
+                named.append(m)
+        return named
+
+    def _source(self, name: str, of: str | None, where_to_get: str | None) -> str:
+        if not where_to_get:
+            return ""
+        return f"{of + '的' if of else ''}{name}：{where_to_get}"
+
     def _bundle_offer(self, item: Item) -> ChatMessage:
         """The whole procedure of an item that belongs to a 一件事: offer the whole bundle too."""
         bundles = [self.cat.bundles[b] for b in item.bundles[:3] if b in self.cat.bundles]
@@ -129,6 +175,18 @@ class Composer:
         elif asked == "materials":
             names = [m.name for m in self.cat.merged_materials(bundle.id)]
             text = self._t("materials", name=bundle.name, materials=_names(names, self.say))
+        elif asked == "source":
+            merged = self.cat.merged_materials(bundle.id)
+            sources = [x for x in (self._source(m.name, m.of, m.where_to_get) for m in merged) if x]
+            text = self._t("source", name=bundle.name, sources="；".join(sources[:MAX_LISTED_MATERIALS]))
+        elif asked == "rejected":
+            rejections = [r for m in bundle.members for r in self.cat.items[m].rejections][:MAX_LISTED_MATERIALS]
+            text = self._t("rejected", name=bundle.name, rejections="；".join(rejections))
+        elif asked == "remedy":
+            text = self._t("remedy", remedy=self.cat.site.remedy)
+        elif asked == "phone":
+            phones = self.cat.site.phones
+            text = self._t("phone", name=bundle.name, consult=phones.consult, supervise=phones.supervise)
         elif asked == "online" and bundle.online:
             ways = "；".join(o.name + (f"（{o.how}）" if o.how else "") for o in bundle.online)
             text = self._t("online", name=bundle.name, online=ways)

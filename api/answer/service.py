@@ -20,7 +20,6 @@ from api.state import AppState
 from index import asked as asked_mod
 from index import cues, text
 from index.asked import Asked
-from index.cues import COMPLAINT_ENTRIES
 from index.decision import Decision, DecisionCalibration, decide_twice, errand_search, load_calibration
 from index.search import EmptyQuery
 
@@ -79,15 +78,21 @@ class Answerer:
         if wanted is None and last_asked in asked_mod.ASPECTS and _SAME_QUESTION_AGAIN.match(norm):
             wanted = last_asked  # type: ignore[assignment]
         if last_id and cat.kind_of(last_id) and asked_mod.names_nothing(norm) and wanted is not None:
-            return self._entry(last_id, wanted, None, None)
+            return self._entry(last_id, wanted, None, None, norm)
         bare = asked_mod.is_bare_topic(norm)
         decision = self._decide(norm, bare)
+        top_id = decision.top.id if decision.top is not None and decision.kind != "abstain" else None
+        if cues.is_grievance(norm, top_id, wanted_nothing=wanted in (None, "whole")):
+            # "为了一个章来回跑了四回", "踢皮球，社保说找医保…": a grievance told, not a question about the 办不成事
+            # window ("办不成事反映窗口在几号" asks where): the complaint path, on every channel
+            confidence = decision.top.score if decision.top is not None else None
+            return Answer(decision="complaint", messages=[], route=Route(kind="complaint"), confidence=confidence)
         site = self._site(norm, decision)
         if site is not None:
             return site
         if decision.kind == "abstain":
             if last_id and cat.kind_of(last_id) and wanted is not None:  # a follow-up search cannot place
-                return self._entry(last_id, wanted, None, None)
+                return self._entry(last_id, wanted, None, None, norm)
             return self._abstain(decision.top.score if decision.top else None)
         assert decision.top is not None
         if decision.kind == "clarify":
@@ -100,15 +105,11 @@ class Answerer:
                 choices=[h.id for h in decision.choices],
             )
         top = decision.top
-        if top.id in COMPLAINT_ENTRIES and wanted in (None, "whole") and "complaint" in cues.detect(norm):
-            # "为了一个章来回跑了四回": search and the words agree it is a grievance, not a question about the
-            # 办不成事 window ("办不成事反映窗口在几号" asks where): the complaint path, on every channel
-            return Answer(decision="complaint", messages=[], route=Route(kind="complaint"), confidence=top.score)
         if wanted == "where" and top.kind == "item" and top.window and "窗口" in norm and "window" in cues.detect(norm):
             # "办营业执照的窗口在几楼" asks for the window (where, which counters, what else it does), not the errand
             return self._entry(top.window, "where", None, top.score)
         faq = None if bare else self._faq(norm, top.id, wanted)
-        reply = self._entry(top.id, None if faq is not None else wanted, faq, top.score)
+        reply = self._entry(top.id, None if faq is not None else wanted, faq, top.score, norm)
         reply.messages += self._composer().alternatives([(h.id, h.kind, h.name) for h in decision.alternatives])
         return reply
 
@@ -161,9 +162,11 @@ class Answerer:
         messages = self._composer().site(fact or "facility", facility)
         return Answer(decision="site", messages=messages, asked=f"site:{fact or 'facility'}")
 
-    def _entry(self, entry_id: str, wanted: Asked | None, faq: int | None, confidence: float | None) -> Answer:
+    def _entry(
+        self, entry_id: str, wanted: Asked | None, faq: int | None, confidence: float | None, said: str = ""
+    ) -> Answer:
         kind = self.state.catalogue.kind_of(entry_id) or "item"
-        messages = self._composer().entry(entry_id, wanted, faq)
+        messages = self._composer().entry(entry_id, wanted, faq, said)
         return Answer(
             decision="answer",
             messages=messages,

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 
 from api.deps import CatalogueDep
+from index.schema import Item
 
 router = APIRouter(prefix="/api/guides", tags=["guides"])
 
@@ -28,4 +29,8 @@ def get_guide(entry_id: str, cat: CatalogueDep) -> dict[str, Any]:
     if kind == "item":
         w = cat.windows.get(entry.window)  # type: ignore[union-attr]
         data["window_info"] = w.model_dump(mode="json") if w else None
+    if kind in ("item", "bundle"):  # the site's defaults where the entry sets none
+        own_remedy, own_phone = (entry.remedy, entry.phone) if isinstance(entry, Item) else (None, None)
+        data["remedy_text"] = own_remedy or cat.site.remedy
+        data["phones"] = {"consult": own_phone or cat.site.phones.consult, "supervise": cat.site.phones.supervise}
     return data

@@ -8,13 +8,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.chat.cards import BADGE_FIELDS
 from api.chat.content import load_messages
-from api.deps import CatalogueDep, StateDep
+from api.deps import CatalogueDep, SettingsDep, StateDep
 from index.catalogue import Catalogue
 from index.search import EmptyQuery
 
@@ -22,6 +23,8 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 STRINGS_MARKER = "/*STRINGS*/{}"
 ASSET_CACHE = "public, max-age=300"
+SAMPLE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp"}
+SAMPLE_TYPES |= {".md": "text/plain; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
 POPULAR = ("ss-card-replace", "id-card-lost", "hukou-newborn", "passport", "medical-reimburse", "pension-retire")
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -150,6 +153,18 @@ def guide_page(
             request, "window.html", window=w, items=cat.items_at_window(w.id), bundles=cat.bundles_at_window(w.id)
         )
     return render(request, "not_found.html", status=404, entry_id=entry_id)
+
+
+@router.get("/guides/samples/{name}")
+def guide_sample(
+    settings: SettingsDep, name: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+) -> FileResponse:
+    """A filled sample form a material's `sample:` points to (guides/samples/), an image or a text file."""
+    path = settings.guides_dir / "samples" / name
+    media_type = SAMPLE_TYPES.get(path.suffix.lower())
+    if media_type is None or not path.is_file():
+        raise HTTPException(status_code=404)
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": ASSET_CACHE})
 
 
 @router.get("/windows", response_class=HTMLResponse)

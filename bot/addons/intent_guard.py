@@ -14,6 +14,8 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
   letter's side, as for `inform`;
 - request_human on a grievance that asks for nobody ("踢皮球，社保说找医保，医保说找社保": 找 is not 找人工)
   -> file_complaint;
+- request_human on a short question about the assistant itself ("你是机器人吗", "你是真人吗") that asks for nobody
+  -> greet: the greeting says who answers and how to reach a person; "你是机器人吗，给我转人工" stays a handoff;
 - typed pinyin ("shebaoka zenme ban") that DIET takes for small talk or out of scope -> ask_howto: the gateway
   reads pinyin as the words it spells and answers, or says it is not sure.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
@@ -48,6 +50,9 @@ HUMAN_WORDS = (
     *("换人", "换个人", "叫人", "转个人", "人呢", "机器人"),
 )
 DIGITS = re.compile(r"\d{4,}")
+WHO_ARE_YOU = re.compile(r"(你|您)(是不是|是)(个|一个)?(机器人|真人|真的人|活人|人工智能|智能客服|ai|谁)")
+ASKS_FOR_SOMEONE = ("转", "找", "换", "叫", "要人", "要真人", "要人工")
+MAX_WHO_CHARS = 20
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
 
@@ -78,6 +83,13 @@ def corrected(intent: str | None, text: str, grievance: tuple[str, ...], questio
         return "ask_howto"
     if intent in HOWTO_INTENTS and aggrieved and not asks:
         return "file_complaint"
+    if (
+        intent == "request_human"
+        and len(words) <= MAX_WHO_CHARS
+        and WHO_ARE_YOU.search(words)
+        and not any(w in words for w in ASKS_FOR_SOMEONE)
+    ):
+        return "greet"
     if intent == "request_human" and aggrieved and not any(h in words for h in HUMAN_WORDS):
         return "file_complaint"
     if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):

@@ -30,6 +30,10 @@ GRIEVANCE, QUESTION = load_cues()
         ("rate_service", "我要给差评", None),
         ("request_human", "踢皮球，社保说找医保，医保说找社保", "file_complaint"),
         ("request_human", "态度太差了，给我转人工", None),  # asks for a person: the handoff
+        ("request_human", "那个大姐冲我嚷嚷，一点耐心都没有", "file_complaint"),  # a grievance, nobody asked for
+        ("request_human", "你是机器人吗", "greet"),  # who answers: the greeting says so, no handoff opened
+        ("request_human", "你是真人还是机器人？", "greet"),
+        ("request_human", "你是机器人吗，给我转人工", None),  # asks for a person
         ("out_of_scope", "shebaoka zenme banli", "ask_howto"),  # typed pinyin: the gateway reads it
         ("goodbye", "geti yingye zhizhao zenme ban", "ask_howto"),
         ("out_of_scope", "hello world", None),

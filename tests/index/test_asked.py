@@ -23,6 +23,18 @@ def n(q: str) -> str:
         ("居住证什么人可以办", "who"),
         ("社保卡丢了怎么补办", "whole"),
         ("新社保卡的初始密码", None),
+        ("低保申请为啥被退回了", "rejected"),
+        ("为什么不给办营业执照", "rejected"),
+        ("公积金提取被退件了", "rejected"),
+        ("低保不批怎么办", "remedy"),
+        ("对工伤认定不服能复议吗", "remedy"),
+        ("办护照要跑几趟", "visits"),
+        ("结婚登记要去几次", "visits"),
+        ("出生证明去哪开", "source"),  # source before where
+        ("这个材料在哪拿", "source"),  # source before materials
+        ("婚姻登记处电话多少", "phone"),  # phone before fee's 多少钱
+        ("我电话13812345678，社保卡丢了", None),  # a number given is not a phone question
+        ("为了一个章来回跑了四回", None),  # a grievance, not a visits question
     ],
 )
 def test_asked_about(q: str, aspect: str | None) -> None:

@@ -39,8 +39,8 @@ def test_every_required_id_is_present_with_its_kind() -> None:
 def test_bundle_material_list_is_merged_without_duplicates() -> None:
     cat = catalogue.load()
     merged = cat.merged_materials("yjs-newborn")
-    names = [m.name for m in merged]
-    assert len(names) == len(set(names))
+    lines = [(m.name, m.of) for m in merged]
+    assert len(lines) == len(set(lines))
     members = set(cat.bundles["yjs-newborn"].members)
     assert any(len(m.needed_for) > 1 for m in merged), "the ID card is shared by several members"
     assert all(set(m.needed_for) <= members | {"yjs-newborn"} for m in merged)

@@ -57,3 +57,48 @@ def test_lcqmc_same_meaning_pairs_land_together(searcher: Searcher) -> None:
     # 0.853 with 159 entries; 0.845 with 181: the pairs that split now land on neighbours the catalogue newly tells
     # apart (身份证补领 vs 挂失, 驾驶证期满换证 vs 补领), where both used to land on the one older entry
     assert rep["same_meaning_same_top1"] >= 0.84, rep
+
+
+ROBUST = ROOT / "tests" / "data" / "robust_questions.jsonl"
+ROBUST_CATS = {"traditional", "fullwidth", "pinyin_mixed", "homophone", "dialect_north", "dialect_southwest"}
+
+
+def test_robustness_file_tags_every_line_and_has_twenty_per_category(cat: object) -> None:
+    cases = evaluate.read_cases(ROBUST)
+    counts = {c: sum(x.cat == c for x in cases) for c in ROBUST_CATS}
+    assert all(n >= 20 for n in counts.values()), counts
+    assert {x.cat for x in cases} == ROBUST_CATS
+    known = {*cat.items, *cat.bundles, *cat.windows}  # type: ignore[attr-defined]
+    assert {e for x in cases for e in x.expect} <= known
+
+
+def _outcome(t: str, rank: int | None, cat: str | None = None) -> evaluate.Outcome:
+    ids = ["x", "y", "z", "w"]
+    if rank is not None:
+        ids[rank] = "a"
+    return evaluate.Outcome(evaluate.Case("q", t, ("a",) if t != "out_of_scope" else (), cat), tuple(ids), 1.0, True)
+
+
+def test_metrics_split_the_misses_and_group_by_category() -> None:
+    outs = [_outcome("guide", 0, "homophone"), _outcome("guide", 1, "homophone"), _outcome("bundle", 2, "dialect"),
+            _outcome("bundle", None, "dialect"), _outcome("out_of_scope", None, "dialect")]  # fmt: skip
+    m = evaluate.metrics(outs)
+    assert (m["top1"], m["top3"], m["top3_not_first"], m["not_top3"]) == (0.25, 0.75, 0.5, 0.25)
+    assert m["by_type"]["bundle"]["not_top3"] == 0.5 and m["by_type"]["guide"]["top3_not_first"] == 0.5
+    assert m["by_cat"]["homophone"]["top1"] == 0.5 and m["by_cat"]["dialect"]["abstain_acc"] == 0.0
+    assert [x["in_top3"] for x in m["misses"]] == [True, True, False, False]
+    halves = evaluate.split(outs)
+    assert halves["even"]["n"] == 3 and halves["odd"]["n"] == 2
+    text = evaluate.table({"hybrid": {**m, "split": halves}})
+    assert "cat:homophone" in text and "type:bundle" in text and "lines:odd" in text
+
+
+def test_files_without_categories_have_no_by_cat() -> None:
+    assert "by_cat" not in evaluate.metrics([_outcome("guide", 0)])
+
+
+def test_robustness_targets(searcher: Searcher) -> None:
+    res = evaluate.metrics(evaluate.run(searcher, evaluate.read_cases(ROBUST)))
+    print(json.dumps({c: {k: v for k, v in r.items() if k in ("top1", "top3")} for c, r in res["by_cat"].items()}))
+    assert res["top1"] >= 0.85 and res["top3"] >= 0.95, res
+    assert all(r["top3"] >= 0.85 for r in res["by_cat"].values()), res["by_cat"]

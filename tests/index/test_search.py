@@ -14,7 +14,7 @@ import pytest
 from index import catalogue
 from index.build import build, is_stale, read_manifest
 from index.embed import Encoder
-from index.search import EmptyQuery, Searcher
+from index.search import EmptyQuery, Searcher, Signals
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -131,7 +131,9 @@ def test_cli_search_json_contract(index_dir: Path) -> None:
     )  # fmt: skip
     out = json.loads(r.stdout)
     assert set(out) == {"query", "took_ms", "confident", "hits"}
-    assert set(out["hits"][0]) == {"id", "kind", "name", "score", "window", "bundles"}
+    # the DESIGN contract's keys, plus `matched` (the passage that met the query), added without renaming any
+    assert set(out["hits"][0]) == {"id", "kind", "name", "score", "window", "bundles", "matched"}
+    assert set(out["hits"][0]["matched"]) == {"field", "text"}
     assert len(out["hits"]) == 3
 
 
@@ -159,3 +161,54 @@ def test_answer_cache_serves_repeats_and_can_be_off(searcher: Searcher) -> None:
         assert searcher.cache_hits - hits == 1
     finally:
         searcher.cache_size = size
+
+
+def test_each_hit_says_which_passage_matched(searcher: Searcher, cat: catalogue.Catalogue) -> None:
+    item = cat.items["ss-card-replace"]
+    r = searcher.search("社保卡丢了怎么补办", k=3)
+    m = r.hits[0].matched
+    assert m is not None and m.field in {"name", "alias", "summary", "faq"}
+    own = {item.name, *item.aliases, item.summary, *(f.q for f in item.faqs)}
+    assert m.text in own
+    faq = item.faqs[0].q  # a guide's own FAQ question finds its entry through that very passage
+    hit = searcher.search(faq, k=1).hits[0]
+    assert hit.id == "ss-card-replace" and hit.matched is not None
+    assert (hit.matched.field, hit.matched.text) == ("faq", faq)
+
+
+def test_faq_questions_are_passages_in_the_guides_order(index_dir: Path, cat: catalogue.Catalogue) -> None:
+    docs = [json.loads(line) for line in (index_dir / "docs.jsonl").open(encoding="utf-8")]
+    entries = [json.loads(line)["id"] for line in (index_dir / "entries.jsonl").open(encoding="utf-8")]
+    mine = [d for d in docs if entries[d["entry"]] == "ss-card-replace"]
+    assert [d["text"] for d in mine if d["field"] == "faq"] == [f.q for f in cat.items["ss-card-replace"].faqs]
+
+
+def _signals(searcher: Searcher, dense: dict[str, float], found: frozenset[str]) -> Signals:
+    where = {e["id"]: n for n, e in enumerate(searcher.entries)}
+    d = np.full(searcher.n_entries, 0.50, dtype=np.float32)
+    for eid, v in dense.items():
+        d[where[eid]] = v
+    zero = np.zeros(searcher.n_entries, dtype=np.float32)
+    return Signals(d, zero, zero, False, found)
+
+
+def test_a_question_listing_several_steps_keeps_their_bundle_above_them(searcher: Searcher) -> None:
+    """Two members of yjs-business-change lead the dense signal; the bundle itself is a little behind."""
+    where = {e["id"]: n for n, e in enumerate(searcher.entries)}
+    bundle = where["yjs-business-change"]
+    steps = {"business-change": 0.95, "seal-engraving": 0.94, "yjs-business-change": 0.93}
+    listed = searcher.fuse(_signals(searcher, steps, frozenset({"listing"})))
+    assert int(np.argmax(listed)) == bundle
+    plain = searcher.fuse(_signals(searcher, steps, frozenset()))  # one errand named: the item, as before
+    assert int(np.argmax(plain)) == where["business-change"]
+    others = dict.fromkeys(("passport", "dibao", "hukou-newborn", "dog-registration"), 0.90)  # no steps of it
+    one_step = searcher.fuse(_signals(searcher, {"business-change": 0.95, "yjs-business-change": 0.93, **others},
+                                      frozenset({"listing"})))  # fmt: skip
+    assert int(np.argmax(one_step)) == where["business-change"]  # a list of one step is no list of steps
+
+
+def test_first_time_is_no_bundle_cue() -> None:
+    from index import cues
+
+    assert "bundle" not in cues.detect("护照第一次办要带什么")
+    assert "bundle" in cues.detect("这些事能一次办完吗")

@@ -93,3 +93,21 @@ def test_a_grievance_is_the_complaint_path_but_a_question_about_its_window_is_no
     assert told.decision == "complaint" and told.route.kind == "complaint" and told.messages == []
     asked = answerer.answer("办不成事反映窗口在几号")
     assert asked.decision == "answer" and asked.asked == "where"
+
+
+@pytest.mark.parametrize(
+    "story",
+    [
+        "踢皮球，社保说找医保，医保说找社保",  # search finds 社保 errands; the words tell a grievance
+        "材料都齐了还说缺东西，让我回去开证明，这不是刁难人吗",  # names materials, asks rhetorically
+        "来了好几次，每次说法都不一样",  # 好几 holds a question marker and asks nothing
+        "单位拖欠工资半年",  # the wage-arrears guide first, a grievance word, nothing asked
+    ],
+)
+def test_a_grievance_told_without_a_question_is_the_complaint_path(answerer: Answerer, story: str) -> None:
+    assert answerer.answer(story).decision == "complaint"
+
+
+@pytest.mark.parametrize("question", ["怎么给窗口打差评", "拖欠工资怎么投诉", "社保卡补办要多少钱"])
+def test_a_question_about_complaining_is_answered_not_filed(answerer: Answerer, question: str) -> None:
+    assert answerer.answer(question).decision == "answer"

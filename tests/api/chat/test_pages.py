@@ -40,14 +40,42 @@ def test_item_page_has_checklist_window_and_badges(client: TestClient) -> None:
     assert "?print=1" in html
 
 
+def test_item_page_shows_where_from_examples_rejections_remedy_visits_and_phones(client: TestClient) -> None:
+    html = client.get("/guides/marriage-registration").text
+    for part in (
+        "从哪拿：",
+        "婚姻登记处窗口当场发",  # a material's where_to_get
+        '<details class="example"><summary>填写示例</summary>',
+        "常见退件原因：",
+        "一方代另一方签名",
+        "这些情况办不了",
+        "男方不满22周岁或女方不满20周岁的",
+        "不批怎么办",
+        "行政复议",  # the site's remedy: the item sets none of its own
+        "要跑几次",
+        "1次",
+        "咨询电话",
+        "0000-66012360",  # the item's own consult line
+        "监督电话",
+        "0000-66012345",  # the site's supervision line
+    ):
+        assert part in html, part
+    labor = client.get("/guides/labor-arbitration").text
+    assert "收到裁决书之日起15日内" in labor and "申请行政复议" not in labor  # an item's own remedy replaces the site's
+
+
 def test_print_view_drops_the_widget(client: TestClient) -> None:
     html = client.get("/guides/ss-card-replace?print=1").text
     assert "print-view" in html and "/widget.js" not in html and "注意：" in html
+    assert '<details class="example" open>' in client.get("/guides/marriage-registration?print=1").text
 
 
 def test_bundle_page_has_merged_checklist_steps_and_members(client: TestClient) -> None:
     html = client.get("/guides/yjs-ss-card").text
     assert "一套材料" in html and "办理顺序" in html and 'href="/guides/ss-card-replace"' in html
+    newborn = client.get("/guides/yjs-newborn").text
+    assert "父母双方的居民身份证" in newborn and "新生儿的出生医学证明" in newborn and "不批怎么办" in newborn
+    assert 5 <= newborn.count('<input type="checkbox">') <= 10  # one checkbox per line of the merged checklist
 
 
 def test_window_and_directory_pages(client: TestClient) -> None:

@@ -64,7 +64,13 @@ def test_bundle_guide_has_merged_checklist_and_window_lists_what_it_handles(tmp_
         b = c.get("/api/guides/yjs-newborn").json()
         w = c.get("/api/guides/w-police").json()
         missing = c.get("/api/guides/no-such-thing")
-    names = [m["name"] for m in b["merged_materials"]]
-    assert len(names) == len(set(names)) and set(b["member_names"]) == set(b["members"])
+        item = c.get("/api/guides/marriage-registration").json()
+    lines = [(m["name"], m["of"]) for m in b["merged_materials"]]
+    assert len(lines) == len(set(lines)) <= 10 and set(b["member_names"]) == set(b["members"])
+    assert ("居民身份证", "父母双方") in lines
+    assert all({"optional_when", "data_shared", "where_to_get", "example"} <= set(m) for m in b["merged_materials"])
+    assert "行政复议" in b["remedy_text"] and b["phones"]["supervise"]
+    assert item["rejections"] and item["visits"] == 1 and all(m["where_to_get"] for m in item["materials"])
+    assert item["phones"]["consult"] == item["phone"] and "行政复议" in item["remedy_text"]
     assert {"id": "passport", "name": "普通护照签发"} in w["handles"]
     assert missing.status_code == 404 and "没有找到" in missing.json()["detail"]

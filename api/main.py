@@ -19,7 +19,7 @@ from api.handoff.runtime import handoff_lifespan
 from api.index_reload import index_reload_lifespan
 from api.observability.logging import configure_logging
 from api.observability.metrics import install_metrics
-from api.routes import answer, chat, guides, health, search
+from api.routes import answer, chat, feedback, guides, health, search
 from api.settings import Settings, get_settings
 from api.state import AppState
 from api.web import pages
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(miniprogram.router)
     app.include_router(telegram.router)
     app.include_router(chat.router)
+    app.include_router(feedback.router)
     app.include_router(pages.router)
     install_protection(app, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # counts bytes received, chunked or not

@@ -13,8 +13,9 @@ from typing import TypeVar
 from fastapi import HTTPException, Request
 
 from api.channels import store
-from api.channels.render import Rendered, parse_choice, render, say
+from api.channels.render import Rendered, offer_feedback, parse_choice, render, say
 from api.channels.runtime import ChannelsRuntime
+from api.chat import feedback
 from api.chat.schemas import Button, Channel, ChatService
 from api.handoff import delivery as handoff_delivery
 from api.handoff.address import AddressBox
@@ -87,6 +88,9 @@ async def answer(
     the conversation the bot is quiet, so the rendering may be empty: the channel then sends nothing.
     """
     message = await resolve_choice(rt, sender=sender, text=text) if map_choice else text
+    rated = feedback.parse_payload(message)
+    if rated is not None:  # 有用 / 没用 / 没找到 on the last answer: recorded, not sent to the bot
+        return await record_feedback(rt, sender=sender, turn_id=rated[0], value=rated[1])
     started = time.monotonic()
     try:
         reply = await chat.turn(sender=sender, message=message[:MAX_MESSAGE_CHARS], channel=channel)
@@ -107,11 +111,26 @@ async def answer(
         len(rendered.chunks),
         len(rendered.choices),
     )
+    if reply.meta.feedback_turn is not None:
+        offer_feedback(rendered, reply.meta.feedback_turn, max_bytes=max_bytes, numbered=numbered)
     choices = rendered.choices
     await _db(rt, "save_choices", lambda s: store.save_choices(sessions=s, sender=sender, choices=choices), None)
     if not rendered.chunks:
         rendered.chunks = [say("failure")]
     return rendered
+
+
+async def record_feedback(rt: ChannelsRuntime, *, sender: str, turn_id: int, value: feedback.Value) -> Rendered:
+    """The thank-you for a feedback number or button. The answer's choices stay, so a second reply replaces it."""
+
+    def save(sessions: store.Sessions) -> bool:
+        with sessions() as session:
+            return feedback.record(session=session, turn_id=turn_id, sender=sender, value=value) is not None
+
+    if not await _db(rt, "record_feedback", save, False):
+        return Rendered(chunks=[say("feedback_gone")])
+    log.info("channel sender=%s rated turn %d %s", sender, turn_id, value)
+    return Rendered(chunks=[say("feedback_thanks" if value == "useful" else "feedback_thanks_more")])
 
 
 async def remember_address(rt: ChannelsRuntime, *, handoff_id: int, sender: str, address: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from api.chat import feedback
 from api.chat.schemas import Button, ChatMessage, ChatReply
 
 WORDING_FILE = Path(__file__).with_name("wording.yml")
@@ -27,6 +28,14 @@ REQUIRED_WORDING = (
     "card_materials",
     "card_more_materials",
     "card_window",
+    "feedback_prompt",
+    "feedback_question",
+    "feedback_useful",
+    "feedback_not_useful",
+    "feedback_not_found",
+    "feedback_thanks",
+    "feedback_thanks_more",
+    "feedback_gone",
 )
 _CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、)）]?\s*$")
 
@@ -113,6 +122,33 @@ def render(reply: ChatReply, *, public_base_url: str, max_bytes: int, numbered: 
             parts.append("\n".join(lines))
     text = "\n\n".join(parts).strip()
     return Rendered(chunks=split_text(text, max_bytes) if text else [], choices=choices)
+
+
+def offer_feedback(rendered: Rendered, turn_id: int, *, max_bytes: int, numbered: bool = True) -> bool:
+    """Adds 有用 / 没用 / 没找到 after an answer as three more choices: numbered=True one line "…回复 3 有用，4 没用，
+    5 没找到" (the numbers follow the answer's own), else a question over three buttons (Telegram's keyboard).
+
+    The line goes at the end of the last chunk. A one-chunk answer with no room left stays one chunk, without the
+    offer (a second message would cost WeChat's passive reply); a longer one gets the line as a chunk of its own.
+    """
+    if not rendered.chunks:
+        return False
+    first = len(rendered.choices) + 1
+    if numbered:
+        numbers = {v: str(first + i) for i, v in enumerate(feedback.VALUES)}
+        line = say("feedback_prompt", **numbers)
+    else:
+        line = say("feedback_question")
+    joined = f"{rendered.chunks[-1]}\n\n{line}"
+    if len(joined.encode("utf-8")) <= max_bytes:
+        rendered.chunks[-1] = joined
+    elif len(rendered.chunks) > 1 and len(line.encode("utf-8")) <= max_bytes:
+        rendered.chunks.append(line)
+    else:
+        return False
+    rated = [Button(title=say(f"feedback_{v}"), payload=feedback.payload(turn_id, v)) for v in feedback.VALUES]
+    rendered.choices.extend(rated)
+    return True
 
 
 def split_text(text: str, max_bytes: int) -> list[str]:

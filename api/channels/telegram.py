@@ -23,6 +23,7 @@ from api.channels import core
 from api.channels.identity import install_log_redaction, sender_id
 from api.channels.render import say
 from api.channels.runtime import ChannelsRuntime, get_channels
+from api.chat import feedback
 from api.chat.schemas import Button, Channel, ChatReply, ChatService
 from api.deps import ChatDep
 from api.settings import Settings
@@ -65,12 +66,20 @@ class TelegramChannel:
 
 
 def keyboard(choices: list[Button]) -> InlineKeyboardMarkup | None:
+    """One row per choice; 有用 / 没用 / 没找到 (api/chat/feedback.py) share the last row."""
     if not choices:
         return None
-    rows = []
+    rows: list[list[InlineKeyboardButton]] = []
+    rated: list[InlineKeyboardButton] = []
     for i, button in enumerate(choices, start=1):
         data = button.payload if len(button.payload.encode("utf-8")) <= CALLBACK_MAX_BYTES else f"{INDEX_PREFIX}{i}"
-        rows.append([InlineKeyboardButton(button.title[:64], callback_data=data)])
+        key = InlineKeyboardButton(button.title[:64], callback_data=data)
+        if feedback.parse_payload(button.payload) is not None:
+            rated.append(key)
+        else:
+            rows.append([key])
+    if rated:
+        rows.append(rated)
     return InlineKeyboardMarkup(rows)
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
+from api.chat import feedback
 from api.chat.content import Messages
 from api.chat.schemas import Channel, ChatMessage, ChatMeta, ChatReply, ChatService, Route
 from api.handoff import mode
@@ -59,7 +60,7 @@ class RecordingChatService:
         confident = meta.route.kind in ("guide", "bundle", "window", "complaint") and (
             meta.confidence is None or meta.confidence >= 0.5
         )
-        await asyncio.to_thread(
+        turn_id = await asyncio.to_thread(
             record_turn_best_effort,
             self.cases_runtime,
             sender=sender,
@@ -71,6 +72,8 @@ class RecordingChatService:
             degraded=meta.degraded,
             handoff_key=handoff_key,
         )
+        if turn_id is not None and feedback.rateable(meta):
+            meta.feedback_turn = turn_id  # the widget's 有用 / 没用 / 没找到 and the channels' numbered line name it
         return reply
 
     def _hold(self, sender: str, message: str, channel: Channel, key: str | None) -> mode.Held | None:

@@ -45,6 +45,9 @@ class ChatMeta(BaseModel):
     # a person has the conversation: "waiting" on the turn that opened the handoff (or found it open), "passed"
     # when the bot stayed quiet and the words went to the agent's thread (api/handoff/mode.py); else None
     handoff_state: Literal["waiting", "passed"] | None = None
+    # the recorded turn this reply answers, on replies a citizen may rate 有用 / 没用 / 没找到 (POST /api/feedback;
+    # the channels offer it as numbered replies or buttons); None on other replies or when nothing was recorded
+    feedback_turn: int | None = None
 
 
 class ChatReply(BaseModel):

@@ -113,15 +113,17 @@ def follow_up(
     return msg
 
 
-def record_turn_best_effort(runtime: Any, **kwargs: Any) -> None:
-    """The same, for callers that must never fail because of analytics: takes the CasesRuntime, logs errors."""
+def record_turn_best_effort(runtime: Any, **kwargs: Any) -> int | None:
+    """The same, for callers that must never fail because of analytics: takes the CasesRuntime, logs errors.
+    Returns the turn's id (what per-answer feedback names), None when it was not recorded."""
     try:
         if runtime is None or not runtime.ready:
-            return
+            return None
         with runtime.db.sessions() as session:
-            record_turn(session=session, **kwargs)
+            return record_turn(session=session, **kwargs).id
     except Exception:
         log.exception("could not record a chat turn")
+        return None
 
 
 def key_digest(key: str) -> str:

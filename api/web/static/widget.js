@@ -195,9 +195,54 @@
     }
     log.appendChild(card);
   }
+  // 有用 / 没用 / 没找到 under an answer (meta.feedback_turn): POST /api/feedback; a second tap replaces the first
+  var FEEDBACK = ["useful", "not_useful", "not_found"];
+  var feedbackSeq = 0;
+  function appendFeedback(entry) {
+    feedbackSeq += 1;
+    var qid = "bw-fb-" + feedbackSeq;
+    var box = el("div", { "class": "bw-feedback", role: "group", "aria-labelledby": qid });
+    box.appendChild(el("p", { id: qid, "class": "bw-feedback-q" }, S.feedback_question));
+    var thanks = el("p", { "class": "bw-feedback-thanks", role: "status" });
+    var buttons = FEEDBACK.map(function (value) {
+      var btn = el("button", { type: "button", "aria-pressed": entry.value === value ? "true" : "false" }, S["feedback_" + value]);
+      btn.addEventListener("click", function () { giveFeedback(entry, value, buttons, thanks); });
+      box.appendChild(btn);
+      return btn;
+    });
+    if (entry.value) { thanks.textContent = entry.value === "useful" ? S.feedback_thanks : S.feedback_thanks_more; }
+    box.appendChild(thanks);
+    log.appendChild(box);
+  }
+  var feedbackBusy = false;  // not `disabled`: a disabled button would drop the keyboard focus
+  function giveFeedback(entry, value, buttons, thanks) {
+    if (feedbackBusy) { return; }
+    feedbackBusy = true;
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (ctrl) { ctrl.abort(); } feedbackBusy = false; }, TIMEOUT_MS);
+    fetch(API + "/api/feedback", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: sender, turn: entry.turn, value: value }),
+      signal: ctrl ? ctrl.signal : undefined
+    }).then(function (resp) {
+      if (!resp.ok) { throw new Error("feedback " + resp.status); }
+      entry.value = value;
+      save("transcript", transcript);
+      buttons.forEach(function (b, i) { b.setAttribute("aria-pressed", FEEDBACK[i] === value ? "true" : "false"); });
+      thanks.textContent = value === "useful" ? S.feedback_thanks : S.feedback_thanks_more;
+    }).catch(function () {
+      thanks.textContent = S.feedback_failed;
+    }).then(function () {
+      clearTimeout(timer);
+      feedbackBusy = false;
+      if (thanks.scrollIntoView) { thanks.scrollIntoView({ block: "nearest" }); }
+    });
+  }
   function renderEntry(entry) {
     if (!entry || typeof entry !== "object") { return; }
     if (entry.from === "user") { appendUser(entry.text); return; }
+    if (entry.from === "feedback") { if (typeof entry.turn === "number") { appendFeedback(entry); } return; }
     if (entry.from === "agent") { appendText(entry.text, "agent"); return; }
     if (entry.from === "note") { log.appendChild(el("p", { "class": "bw-note" }, entry.text)); return; }
     var m = entry.m || {};
@@ -311,6 +356,9 @@
     body.messages.forEach(function (m) { record({ from: "bot", m: m }); });
     var meta = body.meta || {};
     if (meta.degraded) { record({ from: "note", text: S.degraded_note }); }
+    if (typeof meta.feedback_turn === "number" && meta.feedback_turn > 0) {
+      record({ from: "feedback", turn: meta.feedback_turn, value: null });
+    }
     if (meta.route && meta.route.kind === "handoff" && typeof meta.handoff_key === "string" && meta.handoff_key) {
       startHandoffPoll(meta.handoff_key);
     } else if ((meta.handoff_state === "waiting" || meta.handoff_state === "passed") && handoff && handoff.key) {

@@ -116,6 +116,7 @@ def test_degraded_not_found_is_honest_and_offers_hotline_complaint_handoff(make_
         "degraded": True,
         "handoff_key": None,
         "handoff_state": None,
+        "feedback_turn": None,  # no answer given, so nothing to rate
     }
     payloads = [b["payload"] for m in body["messages"] for b in m["buttons"]]
     assert payloads == ["/hotline", "/file_complaint", "/request_human"]

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     # case system (有诉即办), see api/cases/
     database_url: str = f"sqlite:///{ROOT / 'var' / 'cases.db'}"  # or postgresql+psycopg://user:pw@host/db
     case_categories_file: Path | None = None  # default: api/cases/categories.yml
+    case_departments_file: Path | None = None  # 承办部门 directory; default: departments.yml in guides_dir
     case_background: bool = True  # run the overdue scheduler and the outbox worker inside the gateway
     case_scheduler_interval_s: float = 300.0
     case_webhook_url: str | None = None  # forwarding to an external 12345 / work-order system, off when unset
@@ -47,6 +48,8 @@ class Settings(BaseSettings):
     case_rate_phone_per_min: float = 0.1
     staff_token_hours: int = 12
     open311_api_keys: str = ""  # comma-separated keys given to partner systems
+    # the one jurisdiction Open311 serves: a request may leave jurisdiction_id out; given, it must be this (else 404)
+    open311_jurisdiction_id: str = ""
     # X-Internal-Token of the action server -> gateway calls (POST /api/handoffs); see api/handoff/
     internal_token: str = DEV_INTERNAL_TOKEN
     # handoff mode (api/handoff/mode.py): while a person has the conversation the bot stays quiet

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from api.cases.departments import Directory, load_directory
+
 DEFAULT_CATEGORIES_FILE = Path(__file__).with_name("categories.yml")
 
 
@@ -30,12 +32,23 @@ class SimilarityRule:
 
 
 @dataclass(frozen=True)
+class RequestType:
+    """诉求类型 of a 12345 work order (咨询/求助/投诉/建议)."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
 class CaseConfig:
     categories: tuple[Category, ...]
     supervise_sla_days: int = 3
     forwarding_enabled: bool = False
     similar: SimilarityRule = field(default_factory=SimilarityRule)
     by_code: dict[str, Category] = field(default_factory=dict, compare=False, hash=False)
+    departments: Directory = field(default_factory=Directory)
+    request_types: tuple[RequestType, ...] = ()
+    extension_max_days: int = 10  # 延期: the most working days one approved request may add
 
     def __post_init__(self) -> None:
         self.by_code.update({c.code: c for c in self.categories})
@@ -43,9 +56,15 @@ class CaseConfig:
     def category(self, code: str) -> Category | None:
         return self.by_code.get(code)
 
+    def request_type(self, code: str | None) -> RequestType | None:
+        return next((t for t in self.request_types if t.code == code), None)
 
-def load_config(path: Path | None = None, *, forwarding_enabled: bool = False) -> CaseConfig:
-    """Read and sanity-check the categories file once at start-up, so a typo fails loudly there."""
+
+def load_config(
+    path: Path | None = None, *, forwarding_enabled: bool = False, departments_file: Path | None = None
+) -> CaseConfig:
+    """Read and sanity-check the categories file and the department directory once at start-up, so a typo fails
+    loudly there."""
     data = yaml.safe_load((path or DEFAULT_CATEGORIES_FILE).read_text(encoding="utf-8"))
     cats: list[Category] = []
     for raw in data.get("categories") or []:
@@ -63,11 +82,17 @@ def load_config(path: Path | None = None, *, forwarding_enabled: bool = False) -
     codes = [c.code for c in cats]
     if not cats or len(set(codes)) != len(codes):
         raise ValueError("case categories must be a non-empty list of unique codes")
+    types = tuple(RequestType(code=str(t["code"]), name=str(t["name"])) for t in data.get("request_types") or ())
+    if len({t.code for t in types}) != len(types):
+        raise ValueError("request_types must have unique codes")
     return CaseConfig(
         categories=tuple(cats),
         supervise_sla_days=int(data.get("supervise_sla_days", 3)),
         forwarding_enabled=forwarding_enabled,
         similar=SimilarityRule(**{k: float(v) for k, v in (data.get("similar") or {}).items()}),
+        departments=load_directory(departments_file, categories=codes),
+        request_types=types,
+        extension_max_days=int(data.get("extension_max_days", 10)),
     )
 
 

@@ -97,6 +97,7 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("channel", "idempotency_key", name="uq_cases_channel_idempotency_key"),
         Index("ix_cases_status_deadline", "status", "deadline"),
+        Index("ix_cases_phone", "phone"),  # 0008_work_orders: a caller's history by number
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_no: Mapped[str] = mapped_column(String(32), unique=True, nullable=False)
@@ -119,10 +120,23 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # 0008_work_orders: the 12345 work order around the complaint
+    request_type: Mapped[str | None] = mapped_column(String(16))  # 诉求类型 code (categories.yml request_types)
+    caller_name: Mapped[str | None] = mapped_column(String(64))
+    sender: Mapped[str | None] = mapped_column(String(128), index=True)  # the chat sender who filed it, if any
+    dispatched_by: Mapped[str | None] = mapped_column(String(80))  # the actor of the last 派单: 退回 goes back there
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    extension_days: Mapped[int | None] = mapped_column(Integer)  # a 延期 request waiting for a supervisor
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    extension_by: Mapped[str | None] = mapped_column(String(80))
+    overdue_noted: Mapped[date | None] = mapped_column(Date)  # the 督办 deadline whose passing is on the timeline
 
     timeline: Mapped[list[TimelineEvent]] = relationship(order_by="TimelineEvent.id", back_populates="case")
     ratings: Mapped[list[Rating]] = relationship(order_by="Rating.id")
     assignee: Mapped[StaffUser | None] = relationship()
+    duplicate_of: Mapped[Case | None] = relationship(remote_side="Case.id", foreign_keys=[duplicate_of_id])
 
 
 class TimelineEvent(Base):
@@ -148,6 +162,21 @@ class Rating(Base):
     score: Mapped[int] = mapped_column(Integer, nullable=False)
     comment: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # 0008_work_orders: "citizen" (a rating on any channel) or "visit" (an agent's 回访 record, `by` who called)
+    via: Mapped[str] = mapped_column(String(16), nullable=False, default="citizen", server_default="citizen")
+    by: Mapped[str | None] = mapped_column(String(80))
+
+
+class CallerLookup(Base):
+    """Who searched a caller's history by which (masked) number or case number, and when: the search is audited."""
+
+    __tablename__ = "caller_lookups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80), nullable=False)
+    phone_masked: Mapped[str] = mapped_column(String(32), nullable=False)
+    case_no: Mapped[str | None] = mapped_column(String(32))  # when searched by case number
+    found: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
 
 class Outbox(Base):

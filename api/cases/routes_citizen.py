@@ -92,6 +92,8 @@ def create(
         return unprocessable("channel", "staff_channel", load_messages().text("cases", "staff_channel"))
     if config.category(case_in.category) is None:
         return unprocessable("category", "unknown_category")
+    if case_in.request_type is not None and config.request_type(case_in.request_type) is None:
+        return unprocessable("request_type", "unknown_request_type", "诉求类型应为咨询、求助、投诉或建议")
     if case_in.item_id and case_in.item_id not in catalogue.items:
         return unprocessable("item_id", "unknown_item", "没有找到这个办事事项")
     if case_in.window_id and case_in.window_id not in catalogue.windows:
@@ -100,7 +102,7 @@ def create(
     if wait:
         detail = load_messages().text("cases", "too_many_filings")
         return JSONResponse({"detail": detail}, status_code=429, headers=retry_after(wait))
-    case = service.create_case(session=session, case_in=case_in.filed_as(channel), config=config)
+    case = service.create_case(session=session, case_in=case_in.filed_as(channel, internal=internal), config=config)
     return _created(case)
 
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases import auth, outbox, service
-from api.cases.auth import Role
+from api.cases import auth, outbox, service, timeline, workorders
+from api.cases.config import CaseConfig
 from api.cases.deps import (
     TOKEN_COOKIE,
     CaseConfigDep,
@@ -26,10 +26,12 @@ from api.cases.deps import (
 from api.cases.errors import ChineseErrorsRoute
 from api.cases.guesses import retry_after
 from api.cases.models import Case, StaffUser
-from api.cases.phone import mask_phone
+from api.cases.phone import mask_phone, normalize_phone
 from api.cases.schemas import NoteText
 from api.cases.states import STATUS_NAMES, IllegalTransition, Status
+from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
+from api.handoff.models import ChatTurn, Handoff
 from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=ChineseErrorsRoute)
@@ -65,12 +67,16 @@ class TimelineEntryStaff(BaseModel):
     to_status: str | None
     note: str | None
     public: bool
+    who: str  # the account's display name, 市民 or 系统
+    label: str  # the step in Chinese (api/cases/timeline.yml)
 
 
 class RatingStaff(BaseModel):
     score: int
     comment: str | None
     at: datetime
+    via: str  # citizen (a rating on any channel) | visit (an agent's 回访)
+    by: str | None
 
 
 class CaseStaff(BaseModel):
@@ -84,12 +90,19 @@ class CaseStaff(BaseModel):
     status: str
     status_name: str
     department: str | None
+    department_name: str | None
     assignee: str | None
     deadline: date
     overdue: bool
     reply: str | None
     created_at: datetime
     updated_at: datetime
+    request_type: str | None
+    caller_name: str | None
+    dispatched_by: str | None
+    duplicate_of: str | None
+    extension_days: int | None  # a 延期 request waiting for a supervisor
+    extension_reason: str | None
 
 
 class CaseStaffDetail(CaseStaff):
@@ -105,6 +118,63 @@ class CaseList(BaseModel):
 class AssignIn(BaseModel):
     department: str | None = Field(default=None, min_length=1, max_length=64)
     assignee: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class DispatchIn(BaseModel):
+    department: str = Field(min_length=1, max_length=64)  # code, name or alias in guides/departments.yml
+    note: NoteText | None = None  # for the department only (an internal line)
+
+
+class ReasonIn(BaseModel):
+    reason: NoteText
+
+
+class ExtensionIn(BaseModel):
+    days: int = Field(ge=1, le=60)
+    reason: NoteText
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+    note: NoteText | None = None
+
+
+class VisitIn(BaseModel):
+    result: int = Field(ge=0, le=5)  # 1-5 the caller's verdict, 0 nobody answered
+    note: NoteText | None = None
+
+
+class MergeIn(BaseModel):
+    into: str = Field(min_length=1, max_length=32)
+
+
+class DepartmentOut(BaseModel):
+    code: str
+    name: str
+    full_name: str
+    contact: str
+    categories: list[str]
+
+
+class HandoffBrief(BaseModel):
+    id: int
+    channel: str
+    status: str
+    created_at: datetime
+
+
+class TurnBrief(BaseModel):
+    at: datetime
+    channel: str
+    text: str
+    route_kind: str
+
+
+class CallerOut(BaseModel):
+    phone: str  # masked
+    cases: list[CaseStaff]
+    handoffs: list[HandoffBrief]
+    turns: list[TurnBrief]
 
 
 class TransitionIn(BaseModel):
@@ -126,11 +196,7 @@ class DeadLetter(BaseModel):
     dead_at: datetime | None
 
 
-def actor_of(user: StaffUser) -> str:
-    return f"staff:{user.username}"
-
-
-def _staff_view(case: Case) -> dict[str, object]:
+def _staff_view(case: Case, config: CaseConfig) -> dict[str, object]:
     status = Status(case.status)
     return {
         "case_no": case.case_no,
@@ -143,18 +209,31 @@ def _staff_view(case: Case) -> dict[str, object]:
         "status": status.value,
         "status_name": STATUS_NAMES[status],
         "department": case.department,
+        "department_name": config.departments.name_of(case.department) or None,
         "assignee": case.assignee.username if case.assignee else None,
         "deadline": case.deadline,
         "overdue": service.is_overdue(case),
         "reply": case.reply,
         "created_at": case.created_at,
         "updated_at": case.updated_at,
+        "request_type": case.request_type,
+        "caller_name": case.caller_name,
+        "dispatched_by": case.dispatched_by,
+        "duplicate_of": case.duplicate_of.case_no if case.duplicate_of is not None else None,
+        "extension_days": case.extension_days,
+        "extension_reason": case.extension_reason,
     }
 
 
-def _detail(case: Case) -> CaseStaffDetail:
+def staff_names(session: Session) -> dict[str, str]:
+    """username → display name, for the timeline's 'who'."""
+    return {u: d or u for u, d in session.execute(select(StaffUser.username, StaffUser.display_name))}
+
+
+def _detail(case: Case, config: CaseConfig, session: Session) -> CaseStaffDetail:
+    names = staff_names(session)
     return CaseStaffDetail(
-        **_staff_view(case),  # type: ignore[arg-type]
+        **_staff_view(case, config),  # type: ignore[arg-type]
         timeline=[
             TimelineEntryStaff(
                 at=e.at,
@@ -164,10 +243,12 @@ def _detail(case: Case) -> CaseStaffDetail:
                 to_status=e.to_status,
                 note=e.note,
                 public=e.public,
+                who=timeline.who(e.actor, names),
+                label=timeline.what(e, case),
             )
             for e in case.timeline
         ],
-        ratings=[RatingStaff(score=r.score, comment=r.comment, at=r.at) for r in case.ratings],
+        ratings=[RatingStaff(score=r.score, comment=r.comment, at=r.at, via=r.via, by=r.by) for r in case.ratings],
     )
 
 
@@ -183,6 +264,18 @@ def _conflict(exc: IllegalTransition) -> HTTPException:
         status_code=409,
         detail=f"案件当前是“{STATUS_NAMES[exc.current]}”，不能改为“{STATUS_NAMES[exc.target]}”",
     )
+
+
+def _refused(exc: Exception) -> HTTPException:
+    """The work-order rules' refusals (api/cases/workorders.py) as HTTP answers."""
+    if isinstance(exc, IllegalTransition):
+        return _conflict(exc)
+    if isinstance(exc, workorders.NotAllowed):
+        return HTTPException(status_code=403, detail=str(exc))
+    return HTTPException(status_code=422, detail=str(exc))
+
+
+REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
 
 
 @router.post("/login", response_model=LoginOut)
@@ -238,6 +331,7 @@ def me(request: Request, user: CurrentStaff) -> StaffOut:
 def list_cases(
     session: CaseSessionDep,
     _user: CurrentStaff,
+    config: CaseConfigDep,
     status: Status | None = None,
     category: Annotated[str | None, Query(max_length=32)] = None,
     department: Annotated[str | None, Query(max_length=64)] = None,
@@ -250,16 +344,23 @@ def list_cases(
     if assignee:
         staff = session.scalar(select(StaffUser).where(StaffUser.username == assignee))
         assignee_id = staff.id if staff else -1
+    dept = config.departments.find(department)
     flt = service.CaseFilter(
-        status=status, category=category, department=department, overdue=overdue, assignee_id=assignee_id
+        status=status,
+        category=category,
+        department=dept.code if dept else department,
+        overdue=overdue,
+        assignee_id=assignee_id,
     )
     rows, total = service.list_cases(session=session, flt=flt, limit=limit, offset=offset)
-    return CaseList(total=total, items=[CaseStaff(**_staff_view(c)) for c in rows])  # type: ignore[arg-type]
+    return CaseList(total=total, items=[CaseStaff(**_staff_view(c, config)) for c in rows])  # type: ignore[arg-type]
 
 
 @router.get("/cases/{case_no}", response_model=CaseStaffDetail)
-def case_detail(case_no: CaseNo, session: CaseSessionDep, _user: CurrentStaff) -> CaseStaffDetail:
-    return _detail(_load(session, case_no))
+def case_detail(
+    case_no: CaseNo, session: CaseSessionDep, _user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    return _detail(_load(session, case_no), config, session)
 
 
 @router.post("/cases/{case_no}/phone")
@@ -290,6 +391,7 @@ def reveal_description(
 def assign(
     case_no: CaseNo, body: AssignIn, session: CaseSessionDep, user: SupervisorUser, config: CaseConfigDep
 ) -> CaseStaffDetail:
+    """派单 (a department) and/or 经办人 in one call, as before the dispatch endpoint existed."""
     if body.department is None and body.assignee is None:
         raise HTTPException(status_code=422, detail="请指定部门或经办人")
     assignee = None
@@ -299,36 +401,182 @@ def assign(
             raise HTTPException(status_code=422, detail="没有这个经办人")
     case = _load(session, case_no)
     try:
-        service.assign(
+        if body.department is not None:
+            workorders.dispatch(
+                session=session, case=case, user=user, department=_department(config, body.department), config=config
+            )
+        if assignee is not None:
+            workorders.set_assignee(session=session, case=case, user=user, assignee=assignee, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+def _department(config: CaseConfig, key: str) -> workorders.Department:
+    dept = config.departments.find(key)
+    if dept is None:
+        raise HTTPException(status_code=422, detail="没有这个承办部门（见 guides/departments.yml）")
+    return dept
+
+
+@router.get("/departments", response_model=list[DepartmentOut])
+def departments(_user: CurrentStaff, config: CaseConfigDep) -> list[DepartmentOut]:
+    return [
+        DepartmentOut(code=d.code, name=d.name, full_name=d.full_name, contact=d.contact, categories=list(d.categories))
+        for d in config.departments.departments
+    ]
+
+
+@router.post("/cases/{case_no}/dispatch", response_model=CaseStaffDetail)
+def dispatch(
+    case_no: CaseNo, body: DispatchIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    """派单 to a department of the directory; it must 签收 or 退回."""
+    case = _load(session, case_no)
+    try:
+        workorders.dispatch(
             session=session,
             case=case,
-            actor=actor_of(user),
-            department=body.department,
-            assignee=assignee,
+            user=user,
+            department=_department(config, body.department),
+            note=body.note,
             config=config,
         )
-    except IllegalTransition as exc:
-        raise _conflict(exc) from None
-    return _detail(case)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.post("/cases/{case_no}/accept", response_model=CaseStaffDetail)
+def accept(case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep) -> CaseStaffDetail:
+    case = _load(session, case_no)
+    try:
+        workorders.accept(session=session, case=case, user=user, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.post("/cases/{case_no}/return", response_model=CaseStaffDetail)
+def return_case(
+    case_no: CaseNo, body: ReasonIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    case = _load(session, case_no)
+    try:
+        workorders.return_case(session=session, case=case, user=user, reason=body.reason, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.post("/cases/{case_no}/extension", response_model=CaseStaffDetail)
+def request_extension(
+    case_no: CaseNo, body: ExtensionIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    case = _load(session, case_no)
+    try:
+        workorders.request_extension(
+            session=session, case=case, user=user, days=body.days, reason=body.reason, config=config
+        )
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.post("/cases/{case_no}/extension/decision", response_model=CaseStaffDetail)
+def decide_extension(
+    case_no: CaseNo, body: DecisionIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    case = _load(session, case_no)
+    try:
+        workorders.decide_extension(
+            session=session, case=case, user=user, approve=body.approve, note=body.note, config=config
+        )
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.post("/cases/{case_no}/visit", response_model=CaseStaffDetail)
+def visit(
+    case_no: CaseNo, body: VisitIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    """回访: the caller's verdict after the reply (≤2 reopens to 督办, ≥3 closes), or 0 for nobody answered."""
+    case = _load(session, case_no)
+    try:
+        workorders.record_visit(session=session, case=case, user=user, score=body.result, note=body.note, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.post("/cases/{case_no}/merge", response_model=CaseStaffDetail)
+def merge(
+    case_no: CaseNo, body: MergeIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+) -> CaseStaffDetail:
+    """Mark this case a duplicate of `into`: its citizen gets that case's reply, the figures count it once."""
+    case = _load(session, case_no)
+    main = service.get_case(session=session, case_no=body.into.strip().upper(), for_update=True)
+    if main is None:
+        raise HTTPException(status_code=404, detail="没有找到要合并到的案件")
+    try:
+        workorders.mark_duplicate(session=session, case=case, main=main, user=user, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
+
+
+@router.get("/callers", response_model=CallerOut)
+def caller(
+    session: CaseSessionDep,
+    user: CurrentStaff,
+    config: CaseConfigDep,
+    phone: Annotated[str | None, Query(max_length=40)] = None,
+    case_no: Annotated[str | None, Query(max_length=32)] = None,
+) -> CallerOut:
+    """A caller's history by phone or by one of their case numbers; every search is written to the audit."""
+    number, key = _caller_number(session, phone, case_no)
+    history = workorders.caller_history(session=session, phone=number)
+    workorders.record_lookup(session=session, user=user, phone=number, found=len(history.cases), case_no=key)
+    return CallerOut(
+        phone=history.phone_masked,
+        cases=[CaseStaff(**_staff_view(c, config)) for c in history.cases],  # type: ignore[arg-type]
+        handoffs=[_handoff_brief(h) for h in history.handoffs],
+        turns=[_turn_brief(t) for t in history.turns],
+    )
+
+
+def _caller_number(session: Session, phone: str | None, case_no: str | None) -> tuple[str, str | None]:
+    if case_no:
+        case = service.get_case(session=session, case_no=case_no.strip().upper())
+        if case is None:
+            raise HTTPException(status_code=404, detail="没有找到这个案件")
+        return case.phone, case.case_no
+    number = normalize_phone(phone or "")
+    if number is None:
+        raise HTTPException(status_code=422, detail="请填写正确的手机号或座机号码，或案件编号")
+    return number, None
+
+
+def _handoff_brief(h: Handoff) -> HandoffBrief:
+    return HandoffBrief(id=h.id, channel=h.channel, status=h.status, created_at=h.created_at)
+
+
+def _turn_brief(t: ChatTurn) -> TurnBrief:
+    return TurnBrief(at=t.at, channel=t.channel, text=t.text, route_kind=t.route_kind)
 
 
 @router.post("/cases/{case_no}/transition", response_model=CaseStaffDetail)
 def transition(
     case_no: CaseNo, body: TransitionIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
+    """改状态 for moves without their own action (派单, 签收, 退回 and 答复 have theirs)."""
     case = _load(session, case_no)
-    touches_supervision = Status.SUPERVISED in (body.to, Status(case.status))
-    if touches_supervision and Role.parse(user.role) < Role.SUPERVISOR:
-        raise HTTPException(status_code=403, detail="督办案件由督办人员处理")
-    if body.to is Status.REPLIED:
-        raise HTTPException(status_code=422, detail="答复请用 reply 接口，并写明答复内容")
     try:
-        service.transition(
-            session=session, case=case, target=body.to, actor=actor_of(user), note=body.note, config=config
-        )
-    except IllegalTransition as exc:
-        raise _conflict(exc) from None
-    return _detail(case)
+        workorders.change_status(session=session, case=case, user=user, target=body.to, note=body.note, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
 
 
 @router.post("/cases/{case_no}/reply", response_model=CaseStaffDetail)
@@ -336,13 +584,11 @@ def reply(
     case_no: CaseNo, body: TextIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
-    if Status(case.status) is Status.SUPERVISED and Role.parse(user.role) < Role.SUPERVISOR:
-        raise HTTPException(status_code=403, detail="督办案件由督办人员答复")
     try:
-        service.reply(session=session, case=case, text=body.text, actor=actor_of(user), config=config)
-    except IllegalTransition as exc:
-        raise _conflict(exc) from None
-    return _detail(case)
+        workorders.answer(session=session, case=case, user=user, text=body.text, config=config)
+    except REFUSALS as exc:
+        raise _refused(exc) from None
+    return _detail(case, config, session)
 
 
 @router.post("/cases/{case_no}/notes", response_model=CaseStaffDetail, status_code=201)
@@ -351,7 +597,7 @@ def add_note(
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
     service.add_note(session=session, case=case, text=body.text, actor=actor_of(user), config=config)
-    return _detail(case)
+    return _detail(case, config, session)
 
 
 @router.post("/overdue/run")

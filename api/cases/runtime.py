@@ -54,7 +54,11 @@ class CasesRuntime:
 
 
 def build_runtime(settings: Settings) -> CasesRuntime:
-    config = load_config(settings.case_categories_file, forwarding_enabled=bool(settings.case_webhook_url))
+    config = load_config(
+        settings.case_categories_file,
+        forwarding_enabled=bool(settings.case_webhook_url),
+        departments_file=settings.case_departments_file or settings.guides_dir / "departments.yml",
+    )
     lookups, logins = build_limiters(settings)
     db = CaseDB.connect(settings.database_url)
     filings = build_filing_limits(settings)

@@ -22,6 +22,8 @@ Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 NoteText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
 
 
 class _CaseFields(BaseModel):
@@ -36,6 +38,9 @@ class _CaseFields(BaseModel):
     address: ShortText | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     long: float | None = Field(default=None, ge=-180, le=180)
+    request_type: Code | None = None  # 诉求类型 (categories.yml request_types)
+    caller_name: PersonName | None = None
+    sender: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None  # the chat user who filed
 
     @field_validator("phone")
     @classmethod
@@ -57,8 +62,12 @@ class CaseIn(_CaseFields):
 
     channel: Channel | None = None
 
-    def filed_as(self, channel: Channel) -> CaseCreate:
-        return CaseCreate.model_validate({**self.model_dump(), "channel": channel})
+    def filed_as(self, channel: Channel, *, internal: bool = False) -> CaseCreate:
+        """Only the action server vouches for the chat sender (it links the case to the caller's chat history)."""
+        data = {**self.model_dump(), "channel": channel}
+        if not internal:
+            data["sender"] = None
+        return CaseCreate.model_validate(data)
 
 
 class CaseCreated(BaseModel):

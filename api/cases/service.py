@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -37,6 +37,10 @@ CITIZEN = "citizen"
 
 class UnknownCategory(ValueError):
     """The category code is not in the configured list; the API answers 422."""
+
+
+class UnknownRequestType(ValueError):
+    """The 诉求类型 code is not in categories.yml's request_types; the console answers 422."""
 
 
 def next_case_no(*, session: Session, now: datetime | None = None) -> str:
@@ -75,6 +79,8 @@ def _case_snapshot(case: Case) -> dict[str, object]:
         "window_id": case.window_id,
         "description": mask_personal(case.description),
         "phone_masked": mask_phone(case.phone),
+        "request_type": case.request_type,
+        "duplicate_of": case.duplicate_of.case_no if case.duplicate_of is not None else None,
     }
 
 
@@ -93,6 +99,7 @@ def record_event(
     """Append to the timeline and, when forwarding is on, to the outbox in the same transaction."""
     now = utcnow()
     event = TimelineEvent(
+        case=case,  # also on a timeline already loaded in this session
         case_id=case.id,
         at=now,
         actor=actor,
@@ -130,12 +137,17 @@ def record_event(
     return event
 
 
-def create_case(*, session: Session, case_in: CaseCreate, config: CaseConfig | None = None) -> Case:
-    """File a complaint; the same (channel, idempotency_key) returns the case filed the first time."""
+def create_case(
+    *, session: Session, case_in: CaseCreate, config: CaseConfig | None = None, actor: str = CITIZEN
+) -> Case:
+    """File a complaint; the same (channel, idempotency_key) returns the case filed the first time. `actor` is the
+    agent for a case filed at the hotline, so its timeline starts with who took the call."""
     config = config or default_config()
     category = config.category(case_in.category)
     if category is None:
         raise UnknownCategory(case_in.category)
+    if case_in.request_type is not None and config.request_type(case_in.request_type) is None:
+        raise UnknownRequestType(case_in.request_type)
     if case_in.idempotency_key:
         existing = _by_idempotency_key(session, case_in.channel, case_in.idempotency_key)
         if existing is not None:
@@ -156,6 +168,9 @@ def create_case(*, session: Session, case_in: CaseCreate, config: CaseConfig | N
             address=case_in.address,
             lat=case_in.lat,
             long=case_in.long,
+            request_type=case_in.request_type,
+            caller_name=case_in.caller_name,
+            sender=case_in.sender,
             created_at=now,
             updated_at=now,
         )
@@ -165,7 +180,7 @@ def create_case(*, session: Session, case_in: CaseCreate, config: CaseConfig | N
             session=session,
             case=case,
             config=config,
-            actor=CITIZEN,
+            actor=actor,
             kind="created",
             to_status=case.status,
             note=f"已受理您的反映，我们会在 {case.deadline.isoformat()} 前答复您",
@@ -202,10 +217,15 @@ def get_case_for_citizen(*, session: Session, case_no: str, phone_last4: str) ->
 
 
 def is_overdue(case: Case, today: date | None = None) -> bool:
-    return Status(case.status) in OVERDUE_CANDIDATES and (today or china_today()) > case.deadline
+    """Past the deadline in any open status, 督办 included; a duplicate waits on its main case and has no clock."""
+    return (
+        case.duplicate_of_id is None
+        and Status(case.status) in OVERDUE_CANDIDATES
+        and (today or china_today()) > case.deadline
+    )
 
 
-def _move(
+def move(
     *,
     session: Session,
     case: Case,
@@ -215,13 +235,16 @@ def _move(
     kind: str,
     note: str | None,
     public: bool = True,
+    today: date | None = None,
 ) -> None:
+    """One legal step of the state machine with its timeline line (and outbox event); the caller commits. `today`
+    is the scheduler's day for 督办's new deadline (the overdue pass may run for a given day)."""
     current = Status(case.status)
     check_transition(current, target)
     now = utcnow()
     case.status = target.value
     if target is Status.SUPERVISED:
-        case.deadline = add_working_days(china_today(now), config.supervise_sla_days)
+        case.deadline = add_working_days(today or china_today(now), config.supervise_sla_days)
     if target is Status.REPLIED:
         case.replied_at = now
     if target is Status.CLOSED:
@@ -249,7 +272,7 @@ def transition(
     config: CaseConfig | None = None,
 ) -> Case:
     """Move a case along the state machine; anything else raises IllegalTransition (409)."""
-    _move(
+    move(
         session=session,
         case=case,
         config=config or default_config(),
@@ -263,19 +286,40 @@ def transition(
 
 
 def reply(*, session: Session, case: Case, text: str, actor: str, config: CaseConfig | None = None) -> Case:
-    """The answer the citizen sees; it moves the case to 已答复."""
+    """The answer the citizen sees; it moves the case to 已答复, and every case merged into it gets it too."""
+    config = config or default_config()
     case.reply = text
-    _move(
-        session=session,
-        case=case,
-        config=config or default_config(),
-        target=Status.REPLIED,
-        actor=actor,
-        kind="reply",
-        note=text,
-    )
+    move(session=session, case=case, config=config, target=Status.REPLIED, actor=actor, kind="reply", note=text)
+    for dup in duplicates_of(session=session, case=case):
+        pass_on_reply(session=session, duplicate=dup, main=case, actor=actor, config=config)
     session.commit()
     return case
+
+
+def duplicates_of(*, session: Session, case: Case) -> list[Case]:
+    return list(session.scalars(select(Case).where(Case.duplicate_of_id == case.id).order_by(Case.id)))
+
+
+def pass_on_reply(*, session: Session, duplicate: Case, main: Case, actor: str, config: CaseConfig) -> None:
+    """A merged case's citizen gets the main case's answer, as their own reply (timeline, outbox, 回访), whatever
+    status the duplicate was left in; one already answered or closed keeps its own."""
+    current = Status(duplicate.status)
+    if current in RATEABLE or main.reply is None:
+        return
+    now = utcnow()
+    duplicate.reply = main.reply
+    duplicate.status = Status.REPLIED.value
+    duplicate.replied_at = now
+    record_event(
+        session=session,
+        case=duplicate,
+        config=config,
+        actor=actor,
+        kind="reply",
+        note=main.reply,
+        from_status=current.value,
+        to_status=Status.REPLIED.value,
+    )
 
 
 def add_note(*, session: Session, case: Case, text: str, actor: str, config: CaseConfig | None = None) -> Case:
@@ -287,39 +331,20 @@ def add_note(*, session: Session, case: Case, text: str, actor: str, config: Cas
     return case
 
 
-def assign(
-    *,
-    session: Session,
-    case: Case,
-    actor: str,
-    department: str | None = None,
-    assignee: StaffUser | None = None,
-    config: CaseConfig | None = None,
-) -> Case:
-    """Giving a freshly received case to a department is 转办, so the status follows."""
-    config = config or default_config()
-    parts = []
-    if department is not None:
-        case.department = department
-        parts.append(f"部门：{department}")
-    if assignee is not None:
-        case.assignee_id = assignee.id
-        parts.append(f"经办人：{assignee.username}")
-    note = "；".join(parts) or None
-    if department is not None and Status(case.status) is Status.RECEIVED:
-        _move(
-            session=session,
-            case=case,
-            config=config,
-            target=Status.FORWARDED,
-            actor=actor,
-            kind="assign",
-            note=f"已转交{department}办理",
-        )
-        if assignee is not None:
-            record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note, public=False)
-    else:
-        record_event(session=session, case=case, config=config, actor=actor, kind="assign", note=note, public=False)
+def assign(*, session: Session, case: Case, actor: str, assignee: StaffUser, config: CaseConfig | None = None) -> Case:
+    """经办人 inside the department: an internal line; the department itself changes only by 派单
+    (api/cases/workorders.dispatch)."""
+    case.assignee_id = assignee.id
+    case.assignee = assignee
+    record_event(
+        session=session,
+        case=case,
+        config=config or default_config(),
+        actor=actor,
+        kind="assign",
+        note=f"经办人：{assignee.display_name or assignee.username}",
+        public=False,
+    )
     session.commit()
     return case
 
@@ -331,23 +356,26 @@ def rate_case(
     score: int,
     comment: str | None,
     config: CaseConfig | None = None,
+    visited_by: str | None = None,
 ) -> Case:
-    """好差评: ≤2 reopens the case for a supervisor (督办); a good rating of a reply closes it."""
+    """好差评 on any channel, or an agent's 回访 record (`visited_by`, the agent's actor): ≤2 reopens the case for a
+    supervisor (督办); a good rating of a reply closes it."""
     config = config or default_config()
     current = Status(case.status)
     if current not in RATEABLE:
         raise IllegalTransition(current, current)
-    session.add(Rating(case_id=case.id, score=score, comment=comment, at=utcnow()))
+    via = "visit" if visited_by else "citizen"
+    case.ratings.append(Rating(case_id=case.id, score=score, comment=comment, at=utcnow(), via=via, by=visited_by))
     record_event(
         session=session,
         case=case,
         config=config,
-        actor=CITIZEN,
-        kind="rating",
+        actor=visited_by or CITIZEN,
+        kind="visit" if visited_by else "rating",
         note=f"评价 {score} 分" + (f"：{comment}" if comment else ""),
     )
     if score <= 2:
-        _move(
+        move(
             session=session,
             case=case,
             config=config,
@@ -357,7 +385,7 @@ def rate_case(
             note="您对答复不满意，已转督办，我们会尽快重新处理",
         )
     elif current is Status.REPLIED:
-        _move(
+        move(
             session=session,
             case=case,
             config=config,
@@ -371,12 +399,17 @@ def rate_case(
 
 
 def mark_overdue(*, session: Session, config: CaseConfig | None = None, today: date | None = None) -> list[str]:
-    """Every case past its deadline without a reply goes to 督办, with the reason in the timeline."""
+    """Every case past its deadline without a reply goes to 督办, with the reason in the timeline; a 督办 case past
+    its own deadline gets one line saying so (once per deadline) and shows as overdue until it is answered."""
     config = config or default_config()
     today = today or china_today()
     stmt = (
         select(Case.id)
-        .where(Case.status.in_([s.value for s in OVERDUE_CANDIDATES]), Case.deadline < today)
+        .where(
+            Case.status.in_([s.value for s in OVERDUE_CANDIDATES]),
+            Case.deadline < today,
+            Case.duplicate_of_id.is_(None),
+        )
         .order_by(Case.id)
     )
     ids = list(session.scalars(stmt))
@@ -387,19 +420,34 @@ def mark_overdue(*, session: Session, config: CaseConfig | None = None, today: d
         if case is None or not is_overdue(case, today):
             session.rollback()
             continue
-        _move(
-            session=session,
-            case=case,
-            config=config,
-            target=Status.SUPERVISED,
-            actor=SYSTEM,
-            kind="overdue",
-            note=f"超过答复期限（{case.deadline.isoformat()}），已转督办",
-        )
+        if Status(case.status) is Status.SUPERVISED:
+            if case.overdue_noted == case.deadline:
+                session.rollback()
+                continue
+            case.overdue_noted = case.deadline
+            record_event(
+                session=session,
+                case=case,
+                config=config,
+                actor=SYSTEM,
+                kind="supervise_overdue",
+                note=f"督办期限（{case.deadline.isoformat()}）已过，仍未答复",
+            )
+        else:
+            move(
+                session=session,
+                case=case,
+                config=config,
+                target=Status.SUPERVISED,
+                actor=SYSTEM,
+                kind="overdue",
+                note=f"超过答复期限（{case.deadline.isoformat()}），已转督办",
+                today=today,
+            )
         session.commit()
         marked.append(case.case_no)
     if marked:
-        log.info("marked %d overdue case(s) as supervised", len(marked))
+        log.info("marked %d overdue case(s)", len(marked))
     return marked
 
 
@@ -422,9 +470,15 @@ def _filtered(stmt: Select[Case], flt: CaseFilter, today: date) -> Select[Case]:
     if flt.assignee_id is not None:
         stmt = stmt.where(Case.assignee_id == flt.assignee_id)
     if flt.overdue is not None:
-        cond = Case.status.in_([s.value for s in OVERDUE_CANDIDATES]) & (Case.deadline < today)
+        cond = overdue_condition(today)
         stmt = stmt.where(cond if flt.overdue else ~cond)
     return stmt
+
+
+def overdue_condition(today: date) -> ColumnElement[bool]:
+    """`is_overdue` as SQL, for lists and figures."""
+    open_ = Case.status.in_([s.value for s in OVERDUE_CANDIDATES])
+    return open_ & (Case.deadline < today) & Case.duplicate_of_id.is_(None)
 
 
 def list_cases(*, session: Session, flt: CaseFilter, limit: int = 50, offset: int = 0) -> tuple[Sequence[Case], int]:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import yaml
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from api.chat.feedback import AnswerFeedback
 from api.handoff.models import AliasProposal, ChatTurn
 from index.catalogue import Catalogue
 from index.search import Searcher
@@ -32,7 +33,7 @@ def find_gaps(*, session: Session, searcher: Searcher | None, limit: int = 50) -
     weak = or_(ChatTurn.confident.is_(False), ChatTurn.route_kind.in_(("handoff", "none")))
     rows = session.execute(
         select(ChatTurn.text, func.count(), func.max(ChatTurn.at))
-        .where(weak)
+        .where(weak, ChatTurn.text.not_like("/%"))  # a tapped button (/request_human) is no question to answer
         .group_by(ChatTurn.text)
         .order_by(func.count().desc(), func.max(ChatTurn.at).desc())
         .limit(limit)
@@ -50,6 +51,42 @@ def find_gaps(*, session: Session, searcher: Searcher | None, limit: int = 50) -
                 cid, cname, score = hits[0].id, hits[0].name, hits[0].score
         gaps.append(Gap(text, int(count), last_at, cid, cname, score))
     return gaps
+
+
+@dataclass
+class RatedGap:
+    """Answers citizens said were 没用 or 没找到, grouped by the question (as stored) and the answer given."""
+
+    text: str
+    route_kind: str
+    route_id: str | None
+    not_useful: int
+    not_found: int
+    last_at: datetime
+
+    @property
+    def count(self) -> int:
+        return self.not_useful + self.not_found
+
+
+def rated_gaps(*, session: Session, limit: int = 50) -> list[RatedGap]:
+    """Most complained-about first; a 有用 given later on the same answer (a second tap) replaces the complaint."""
+    value = AnswerFeedback.value
+    rows = session.execute(
+        select(
+            AnswerFeedback.question,
+            AnswerFeedback.route_kind,
+            AnswerFeedback.route_id,
+            func.sum(case((value == "not_useful", 1), else_=0)),
+            func.sum(case((value == "not_found", 1), else_=0)),
+            func.max(AnswerFeedback.updated_at),
+        )
+        .where(value.in_(("not_useful", "not_found")))
+        .group_by(AnswerFeedback.question, AnswerFeedback.route_kind, AnswerFeedback.route_id)
+        .order_by(func.count().desc(), func.max(AnswerFeedback.updated_at).desc())
+        .limit(limit)
+    ).all()
+    return [RatedGap(text, kind, rid, int(bad or 0), int(no or 0), at) for text, kind, rid, bad, no, at in rows]
 
 
 def propose(*, session: Session, text: str, entry_id: str, count: int, by: str) -> AliasProposal:

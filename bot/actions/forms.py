@@ -346,6 +346,7 @@ def build_payload(tracker: Tracker) -> dict[str, Any]:
     if item and item != NO_ITEM:
         payload["window_id" if item.startswith("w-") else "item_id"] = item
     payload["idempotency_key"] = idempotency_key(tracker.sender_id, payload)
+    payload["sender"] = tracker.sender_id  # links the case to this chat in the console's caller view
     return payload
 
 

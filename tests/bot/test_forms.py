@@ -181,6 +181,7 @@ def test_confirmed_complaint_is_filed_once(gateway, make_tracker, run_action):
     body = gateway.state.cases[case_no]["body"]
     assert body["category"] == "service-attitude" and body["item_id"] == "ss-card-replace"
     assert body["channel"] == "widget" and len(body["idempotency_key"]) == 32
+    assert body["sender"]  # the chat user, for the console's caller view
     assert slots(events)["complaint_phone"] is None  # cleared after filing
     # the same complaint sent again (a channel retry) maps to the same case
     messages, _ = run_action(ActionSubmitComplaint(), make_tracker("确认", intent="affirm", slots=FILLED))

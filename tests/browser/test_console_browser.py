@@ -76,9 +76,10 @@ def test_console_call_to_reply_to_figures(console_server: str, browser: object) 
 
     # search 退休 as the caller speaks, and read the card
     page.locator("#q").press_sequentially("退休", delay=60)
-    first = page.locator("#results article.result").first
+    first = page.locator("#results details.result").first
     expect(first).to_be_visible(timeout=15_000)
     expect(first.locator(".name")).to_contain_text("退休")
+    first.locator("summary").click()  # one line per result; the full card opens on click
     expect(first.locator(".script")).to_contain_text("您好")
     expect(first.locator(".materials li").first).to_contain_text("身份证")
     expect(first.locator(".window")).to_contain_text("窗口")
@@ -91,6 +92,7 @@ def test_console_call_to_reply_to_figures(console_server: str, browser: object) 
     first.locator("a.file-case").click()
     expect(page.locator("#description")).to_be_visible()
     assert page.locator("#item_id").input_value()
+    page.check("#rt-complaint")  # 诉求类型 is asked, never pre-selected
     page.select_option("#category", "extra-materials")
     page.fill("#description", '窗口要我再开一份证明<img src=x onerror="alert(1)"><script>alert(2)</script>')
     page.fill("#phone", "13812345678")

@@ -103,7 +103,12 @@ def test_production_refuses_default_webhook_secret() -> None:
 def test_categories_are_configurable(tmp_path: Path) -> None:
     path = tmp_path / "cats.yml"
     path.write_text("categories:\n  - {code: noise, name: 噪音扰民, sla_days: 2}\n", encoding="utf-8")
-    settings = make_settings(tmp_path, case_categories_file=path)
+    depts = tmp_path / "departments.yml"  # the directory names the locality's own categories (test_departments.py)
+    depts.write_text(
+        "departments:\n  - {code: env, name: 环保局, full_name: 生态环境局, contact: 0000-1, categories: [noise]}\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path, case_categories_file=path, case_departments_file=depts)
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/cases/categories").json() == [{"code": "noise", "name": "噪音扰民"}]
     path.write_text("categories:\n  - {code: a, name: 甲, sla_days: 0}\n", encoding="utf-8")

@@ -114,20 +114,22 @@ def test_posts_on_the_cookie_need_the_csrf_header(client: TestClient, staff: Any
 
 
 def test_workflow_is_audited(client: TestClient, staff: Any) -> None:
-    agent, boss = staff("agent"), staff("supervisor")
+    agent, boss = staff("agent"), staff("supervisor")  # both of 政务办 (tests/api/conftest.py)
     no = file_case(client)["case_no"]
 
-    assert client.post(f"/api/staff/cases/{no}/assign", json={"department": "人社局"}, headers=agent).status_code == 403
+    assert client.post(f"/api/staff/cases/{no}/assign", json={"department": "政务办"}, headers=agent).status_code == 403
     resp = client.post(
-        f"/api/staff/cases/{no}/assign", json={"department": "人社局", "assignee": "agent-1"}, headers=boss
+        f"/api/staff/cases/{no}/assign", json={"department": "政务办", "assignee": "agent-1"}, headers=boss
     )
     assert resp.status_code == 200 and resp.json()["status"] == "forwarded" and resp.json()["assignee"] == "agent-1"
+    assert resp.json()["department"] == "government-services" and resp.json()["department_name"] == "政务办"
 
     bad = client.post(f"/api/staff/cases/{no}/transition", json={"to": "closed"}, headers=agent)
     assert bad.status_code == 409 and "转办" in bad.json()["detail"]
-    assert (
-        client.post(f"/api/staff/cases/{no}/transition", json={"to": "in_progress"}, headers=agent).status_code == 200
-    )
+    # 签收 has its own action: a bare 改状态 to 办理中 is refused
+    bare = client.post(f"/api/staff/cases/{no}/transition", json={"to": "in_progress"}, headers=agent)
+    assert bare.status_code == 422 and "签收" in bare.json()["detail"]
+    assert client.post(f"/api/staff/cases/{no}/accept", headers=agent).status_code == 200
     assert client.post(f"/api/staff/cases/{no}/notes", json={"text": "已电话联系"}, headers=agent).status_code == 201
     assert client.post(f"/api/staff/cases/{no}/reply", json={"text": "已为您补办"}, headers=agent).status_code == 200
     assert client.post(f"/api/staff/cases/{no}/reply", json={"text": "再答一次"}, headers=agent).status_code == 409
@@ -137,13 +139,14 @@ def test_workflow_is_audited(client: TestClient, staff: Any) -> None:
     actors = [(e["kind"], e["actor"]) for e in detail["timeline"]]
     assert actors == [
         ("created", "citizen"),
+        ("dispatch", "staff:supervisor-1"),
         ("assign", "staff:supervisor-1"),
-        ("assign", "staff:supervisor-1"),
-        ("transition", "staff:agent-1"),
+        ("accept", "staff:agent-1"),
         ("note", "staff:agent-1"),
         ("reply", "staff:agent-1"),
         ("transition", "staff:agent-1"),
     ]
+    assert [e["label"] for e in detail["timeline"]][:4] == ["市民通过政务服务网提交", "派单", "指定经办人", "签收"]
     assert detail["phone"] == "138****5678"
 
     public = client.get(f"/api/cases/{no}", params={"phone_last4": "5678"}).json()
@@ -172,7 +175,7 @@ def test_list_and_filter(client: TestClient, staff: Any) -> None:
     agent, boss = staff("agent"), staff("supervisor")
     a = file_case(client)["case_no"]
     file_case(client, category="attitude")
-    client.post(f"/api/staff/cases/{a}/assign", json={"department": "公安局"}, headers=boss)
+    client.post(f"/api/staff/cases/{a}/assign", json={"department": "公安局"}, headers=boss)  # by name
 
     def nos(**params: Any) -> set[str]:
         body = client.get("/api/staff/cases", params=params, headers=agent).json()

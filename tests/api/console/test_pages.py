@@ -40,6 +40,7 @@ def file_case(client: TestClient, csrf: str, description: str = "窗口让我回
         data={
             "csrf_token": csrf,
             "category": "extra-materials",
+            "request_type": "complaint",
             "description": description,
             "phone": "138 1234 5678",
             "idem": extra.pop("idem", "form-1"),
@@ -69,7 +70,7 @@ def test_file_a_case_and_move_it_to_replied(as_role: AsRole) -> None:
     again = agent.post(f"/console/cases/{no}/transition", data={"csrf_token": csrf, "to": "forwarded"})
     assert again.status_code == 409
     full = agent.post(f"/console/cases/{no}/phone", data={"csrf_token": csrf})
-    assert "13812345678" in full.text and "phone_viewed" in full.text  # looked at on purpose, audited
+    assert "13812345678" in full.text and "查看完整号码" in full.text  # looked at on purpose, audited
 
 
 def test_the_story_is_shown_masked_until_revealed_on_purpose(as_role: AsRole) -> None:
@@ -81,7 +82,7 @@ def test_the_story_is_shown_masked_until_revealed_on_purpose(as_role: AsRole) ->
     assert "110101199003071234" not in page and "139 1234 5678" not in page
     assert f'action="/console/cases/{no}/description"' in page
     full = agent.post(f"/console/cases/{no}/description", data={"csrf_token": csrf})
-    assert full.status_code == 200 and story in full.text and "description_viewed" in full.text  # audited
+    assert full.status_code == 200 and story in full.text and "查看完整反映内容" in full.text  # audited
     again = agent.get(f"/console/cases/{no}").text
     assert "110101199003071234" not in again  # one look, not a setting
     plain = file_case(agent, csrf, idem="plain")

@@ -1,0 +1,652 @@
+"""`/console/cases`, `/console/supervision`, `/console/callers`: the 12345 work order from 来电登记 through 派单,
+签收 or 退回, 延期, 答复 and 回访, merging duplicates, and a caller's history.
+
+Included into the console router by api/console/routes.py, so the same roles and CSRF rules hold. Every action
+calls one function of api/cases/workorders.py (or api/cases/service.py), the same ones the staff API calls; the
+wording of these pages is in the templates and api/console/workorders.yml.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.cases import service, timeline, workorders
+from api.cases.config import CaseConfig
+from api.cases.deps import CaseConfigDep, CaseSessionDep
+from api.cases.models import Case, StaffUser
+from api.cases.phone import mask_phone, normalize_phone
+from api.cases.schemas import MAX_DESCRIPTION, CaseCreate
+from api.cases.states import (
+    OVERDUE_CANDIDATES,
+    RATEABLE,
+    STATUS_NAMES,
+    TRANSITIONS,
+    IllegalTransition,
+    Status,
+    manual_targets,
+)
+from api.cases.workdays import china_today
+from api.console import charts, figures
+from api.console.pages import ConsoleRoute, render, see_other
+from api.console.security import COOKIE_PATH, AgentUser, SupervisorUser
+from api.deps import CatalogueDep, StateDep, get_state
+from civic.privacy import mask_personal
+from index.catalogue import Catalogue
+
+router = APIRouter(route_class=ConsoleRoute)
+WORDING_FILE = Path(__file__).with_name("workorders.yml")
+CaseNo = Annotated[str, PathParam(min_length=1, max_length=32)]
+REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
+DONE_COOKIE = "console_done"
+ITEM_SUGGESTIONS = 8
+
+
+@lru_cache
+def wording(path: Path = WORDING_FILE) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a mapping")
+    return data
+
+
+def _w(key: str, **values: Any) -> str:
+    text = str(wording()[key])
+    return text.format(**values) if values else text
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+FormDep = Annotated[dict[str, str], Depends(_form)]  # routes stay sync (the threadpool): SQLite waits never block
+
+
+def _text(form: dict[str, str], name: str, limit: int = MAX_DESCRIPTION) -> str | None:
+    value = form.get(name, "").strip()
+    return value[:limit] if value else None
+
+
+def _conflict(exc: IllegalTransition) -> str:
+    return f"案件当前是“{STATUS_NAMES[exc.current]}”，不能改为“{STATUS_NAMES[exc.target]}”"
+
+
+def _refusal(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, IllegalTransition):
+        return 409, _conflict(exc)
+    if isinstance(exc, workorders.NotAllowed):
+        return 403, str(exc)
+    return 422, str(exc)
+
+
+# ---------------------------------------------------------------- rows and lists
+
+
+def entry_name(cat: Catalogue | None, entry_id: str | None) -> str | None:
+    """事项 and 窗口 by name; an id the guides no longer have stays visible as it is."""
+    if not entry_id:
+        return None
+    entry = cat.get(entry_id) if cat is not None else None
+    return entry.name if entry else entry_id
+
+
+def case_row(case: Case, config: CaseConfig, today: Any, cat: Catalogue | None = None) -> dict[str, Any]:
+    cat_ = config.category(case.category)
+    status = Status(case.status)
+    rtype = config.request_type(case.request_type)
+    return {
+        "case": case,
+        "category_name": cat_.name if cat_ else case.category,
+        "request_type_name": rtype.name if rtype else "",
+        "department_name": config.departments.name_of(case.department),
+        "channel_name": timeline.wording().channel(case.channel),
+        "item_name": entry_name(cat, case.item_id),
+        "window_name": entry_name(cat, case.window_id),
+        "phone": mask_phone(case.phone),
+        "description": mask_personal(case.description),
+        "overdue": service.is_overdue(case, today),
+        "days_left": (case.deadline - today).days,
+        "open": status in OVERDUE_CANDIDATES and case.duplicate_of_id is None,
+        "awaiting_visit": status is Status.REPLIED,
+        "duplicate_of": case.duplicate_of.case_no if case.duplicate_of is not None else None,
+    }
+
+
+@router.get("/cases", response_class=Response)
+def cases(
+    request: Request,
+    user: AgentUser,
+    session: CaseSessionDep,
+    config: CaseConfigDep,
+    cat: CatalogueDep,
+    status: Annotated[str, Query(max_length=16)] = "",
+    category: Annotated[str, Query(max_length=32)] = "",
+    department: Annotated[str, Query(max_length=64)] = "",
+    overdue: Annotated[str, Query(max_length=5)] = "",
+) -> Response:
+    try:
+        st = Status(status) if status else None
+    except ValueError:
+        raise HTTPException(status_code=422, detail="状态不对") from None
+    dept = config.departments.find(department)
+    flt = service.CaseFilter(
+        status=st,
+        category=category or None,
+        department=(dept.code if dept else department) or None,
+        overdue={"yes": True, "no": False}.get(overdue),
+    )
+    rows, total = service.list_cases(session=session, flt=flt, limit=200)
+    today = china_today()
+    mine = config.departments.find(user.department)
+    return render(
+        request,
+        "cases.html",
+        user=user,
+        rows=[case_row(c, config, today, cat) for c in rows],
+        total=total,
+        statuses=STATUS_NAMES,
+        categories=config.categories,
+        departments=config.departments.departments,
+        my_department=mine,
+        f={"status": status, "category": category, "department": dept.code if dept else department, "overdue": overdue},
+        title="案件队列",
+    )
+
+
+@router.get("/supervision", response_class=Response)
+def supervision(
+    request: Request, user: SupervisorUser, session: CaseSessionDep, config: CaseConfigDep, cat: CatalogueDep
+) -> Response:
+    """督办: overdue (督办 included), everything reopened or overdue waiting for a supervisor, 延期 requests to decide,
+    and the cases departments 退回ed to their dispatcher."""
+    today = china_today()
+    overdue_rows, _ = service.list_cases(session=session, flt=service.CaseFilter(overdue=True), limit=200)
+    supervised, _ = service.list_cases(session=session, flt=service.CaseFilter(status=Status.SUPERVISED), limit=200)
+    extensions = session.scalars(
+        select(Case).where(Case.extension_days.is_not(None)).order_by(Case.deadline, Case.id)
+    ).all()
+    returned = session.scalars(
+        select(Case)
+        .where(Case.status == Status.RECEIVED.value, Case.dispatched_by.is_not(None))
+        .order_by(Case.deadline, Case.id)
+    ).all()
+    return render(
+        request,
+        "supervision.html",
+        user=user,
+        overdue=[case_row(c, config, today, cat) for c in overdue_rows],
+        supervised=[case_row(c, config, today, cat) for c in supervised],
+        extensions=[case_row(c, config, today, cat) for c in extensions],
+        returned=[case_row(c, config, today, cat) for c in returned],
+    )
+
+
+# ---------------------------------------------------------------- 来电登记
+
+
+def _new_case_page(
+    request: Request,
+    user: StaffUser,
+    config: CaseConfig,
+    values: dict[str, str],
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    idem: str | None = None,
+) -> Response:
+    return render(
+        request,
+        "case_new.html",
+        status_code,
+        user=user,
+        categories=config.categories,
+        request_types=config.request_types,
+        values=values,
+        idem=idem or secrets.token_urlsafe(16),
+        error=error,
+    )
+
+
+@router.get("/cases/new", response_class=Response)
+def new_case(
+    request: Request,
+    user: AgentUser,
+    config: CaseConfigDep,
+    cat: CatalogueDep,
+    item_id: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    entry = cat.items.get(item_id) if item_id else None
+    values = {"item_id": entry.id if entry else "", "item_name": entry.name if entry else ""}
+    return _new_case_page(request, user, config, values)
+
+
+def find_items(cat: Catalogue, searcher: Any, q: str, k: int = ITEM_SUGGESTIONS) -> list[dict[str, str]]:
+    """Items by name as the agent types: names containing the words first, then the search index's hits (aliases,
+    colloquial wording), items only; the index is optional so the form works while it loads."""
+    q = q.strip()
+    if not q:
+        return []
+    found: dict[str, str] = {i.id: i.name for i in cat.items.values() if q in i.name}
+    if searcher is not None and len(found) < k:
+        for hit in searcher.search(q, k=k * 2).hits:
+            item = cat.items.get(hit.id)
+            if item is not None:
+                found.setdefault(item.id, item.name)
+    return [{"id": i, "name": n, "dept": cat.items[i].dept} for i, n in list(found.items())[:k]]
+
+
+@router.get("/api/items")
+def item_search(
+    _user: AgentUser, cat: CatalogueDep, state: StateDep, q: Annotated[str, Query(max_length=100)] = ""
+) -> JSONResponse:
+    return JSONResponse({"items": find_items(cat, state.searcher, q)}, headers={"Cache-Control": "no-store"})
+
+
+def resolve_item(cat: Catalogue, item_id: str, item_name: str) -> tuple[str | None, bool]:
+    """(item id, ok): the picked id, else a typed name matched exactly or by the only name containing it."""
+    if item_id and item_id in cat.items:
+        return item_id, True
+    name = item_name.strip()
+    if not name:
+        return None, True
+    exact = [i.id for i in cat.items.values() if i.name == name]
+    if exact:
+        return exact[0], True
+    partial = [i.id for i in cat.items.values() if name in i.name]
+    return (partial[0], True) if len(partial) == 1 else (None, False)
+
+
+@router.post("/cases")
+def file_case(
+    request: Request, form: FormDep, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep, cat: CatalogueDep
+) -> Response:
+    """A caller's work order, channel hotline, filed by the agent: the phone is typed once here and masked after."""
+    values = {
+        k: form.get(k, "")
+        for k in ("category", "request_type", "caller_name", "address", "description", "phone", "item_id", "item_name")
+    }
+    idem = form.get("idem") or secrets.token_urlsafe(16)
+    item_id, item_ok = resolve_item(cat, values["item_id"].strip(), values["item_name"])
+    if item_id:
+        values["item_id"], values["item_name"] = item_id, cat.items[item_id].name
+    if not item_ok:
+        error = _w("item_not_found", name=values["item_name"].strip())
+        return _new_case_page(request, user, config, values, status_code=422, error=error, idem=idem)
+    data: dict[str, Any] = {
+        "category": values["category"],
+        "request_type": values["request_type"].strip() or None,
+        "caller_name": values["caller_name"].strip()[:64] or None,
+        "address": values["address"].strip()[:255] or None,
+        "description": values["description"],
+        "phone": values["phone"],
+        "channel": "hotline",
+        "idempotency_key": form.get("idem") or None,
+        "item_id": item_id,
+    }
+    fields: dict[str, str] = wording()["fields"]
+    try:
+        if not data["request_type"]:
+            raise service.UnknownRequestType("")
+        case = service.create_case(
+            session=session, case_in=CaseCreate(**data), config=config, actor=workorders.actor_of(user)
+        )
+    except (ValidationError, service.UnknownCategory, service.UnknownRequestType) as exc:
+        if isinstance(exc, ValidationError):
+            bad = sorted({fields.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]})
+        else:
+            bad = [fields["category" if isinstance(exc, service.UnknownCategory) else "request_type"]]
+        return _new_case_page(
+            request, user, config, values, status_code=422, error=f"请检查：{'、'.join(bad)}", idem=idem
+        )
+    return done_redirect(case, "filed")
+
+
+# ---------------------------------------------------------------- one case
+
+
+def _load(session: Session, case_no: str) -> Case:
+    case = service.get_case(session=session, case_no=case_no.strip().upper())
+    if case is None:
+        raise HTTPException(status_code=404, detail="没有找到这个案件")
+    return case
+
+
+def _detail(
+    request: Request,
+    user: StaffUser,
+    session: Session,
+    config: CaseConfig,
+    case: Case,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    phone: str | None = None,
+    description: str | None = None,
+) -> Response:
+    today = china_today()
+    status = Status(case.status)
+    cat: Catalogue | None = get_state(request).catalogue
+    staff = session.scalars(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)).all()
+    names = {s.username: s.display_name or s.username for s in staff}
+    supervisor = workorders.is_supervisor(user)
+    in_department = workorders.belongs(user, case, config)
+    item_dept = cat.items[case.item_id].dept if cat is not None and case.item_id in cat.items else None
+    suggested = config.departments.suggest(category=case.category, item_dept=item_dept)
+    done = request.cookies.get(DONE_COOKIE, "")
+    not_merged = case.duplicate_of_id is None
+    return render(
+        request,
+        "case_detail.html",
+        status_code,
+        user=user,
+        row=case_row(case, config, today, cat),
+        lines=timeline.lines(case, names),
+        targets=[(t.value, STATUS_NAMES[t]) for t in manual_targets(status)],
+        can_reply=Status.REPLIED in TRANSITIONS[status] and not_merged,
+        can_dispatch=supervisor and Status.FORWARDED in TRANSITIONS[status] and not_merged,
+        can_answer_dispatch=status is Status.FORWARDED and (supervisor or in_department),
+        can_extend=status in (Status.IN_PROGRESS, Status.SUPERVISED)
+        and case.extension_days is None
+        and (supervisor or in_department),
+        can_decide=supervisor and case.extension_days is not None,
+        can_visit=status is Status.REPLIED,
+        can_merge=supervisor and status not in RATEABLE and not_merged,
+        can_assign=supervisor or in_department,
+        departments=config.departments.departments,
+        suggested=suggested,
+        extension_max=config.extension_max_days,
+        visit_results=timeline.wording().visit_results,
+        duplicates=service.duplicates_of(session=session, case=case),
+        staff=staff,
+        names=names,
+        is_supervisor=supervisor,
+        done=wording()["done"].get(done) if not error else None,
+        error=error,
+        phone=phone,
+        description=description,
+    )
+
+
+@router.get("/cases/{case_no}", response_class=Response)
+def case_detail(
+    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    page = _detail(request, user, session, config, _load(session, case_no))
+    if DONE_COOKIE in request.cookies:  # the success line is shown once
+        page.delete_cookie(DONE_COOKIE, path=COOKIE_PATH)
+    return page
+
+
+def done_redirect(case: Case, done: str) -> Response:
+    """Back to the case after an action, with the success line in a one-shot cookie (the URL stays the case's)."""
+    resp = see_other(f"/console/cases/{case.case_no}")
+    resp.set_cookie(DONE_COOKIE, done, max_age=60, httponly=True, samesite="strict", path=COOKIE_PATH)
+    return resp
+
+
+def _act(
+    request: Request,
+    user: StaffUser,
+    session: Session,
+    config: CaseConfig,
+    case: Case,
+    done: str,
+    action: Callable[..., Case],
+    **kwargs: Any,
+) -> Response:
+    """Run one work-order function; a refusal shows the case again with the reason, success reloads it."""
+    try:
+        result = action(session=session, case=case, user=user, config=config, **kwargs)
+    except REFUSALS as exc:
+        session.rollback()
+        code, message = _refusal(exc)
+        if code == 403:
+            raise HTTPException(status_code=403, detail=message) from None
+        return _detail(request, user, session, config, case, status_code=code, error=message)
+    return done_redirect(result, done)
+
+
+@router.post("/cases/{case_no}/transition")
+def case_transition(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    case = _load(session, case_no)
+    try:
+        target = Status(form.get("to", ""))
+    except ValueError:
+        return _detail(request, user, session, config, case, status_code=422, error="请选择要改成的状态")
+    return _act(
+        request, user, session, config, case, "transition", workorders.change_status, target=target,
+        note=_text(form, "note"),
+    )  # fmt: skip
+
+
+@router.post("/cases/{case_no}/reply")
+def case_reply(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    case = _load(session, case_no)
+    return _act(request, user, session, config, case, "reply", workorders.answer, text=_text(form, "text") or "")
+
+
+@router.post("/cases/{case_no}/note")
+def case_note(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    case = _load(session, case_no)
+    text = _text(form, "text")
+    if not text:
+        return _detail(request, user, session, config, case, status_code=422, error="请填写备注内容")
+    service.add_note(session=session, case=case, text=text, actor=workorders.actor_of(user), config=config)
+    return done_redirect(case, "note")
+
+
+@router.post("/cases/{case_no}/assign")
+def case_assign(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    """经办人; a department given here (the form of before) is a 派单."""
+    case = _load(session, case_no)
+    if (form.get("department") or "").strip():
+        return case_dispatch(request, form, case_no, user, session, config)
+    name = (form.get("assignee") or "").strip()[:64]
+    assignee = session.scalar(select(StaffUser).where(StaffUser.username == name)) if name else None
+    if assignee is None:
+        return _detail(request, user, session, config, case, status_code=422, error="请选择经办人")
+    return _act(request, user, session, config, case, "assign", workorders.set_assignee, assignee=assignee)
+
+
+@router.post("/cases/{case_no}/dispatch")
+def case_dispatch(
+    request: Request,
+    form: FormDep,
+    case_no: CaseNo,
+    user: SupervisorUser,
+    session: CaseSessionDep,
+    config: CaseConfigDep,
+) -> Response:
+    case = _load(session, case_no)
+    dept = config.departments.find((form.get("department") or "")[:64])
+    if dept is None:
+        return _detail(request, user, session, config, case, status_code=422, error="请从目录里选择承办部门")
+    return _act(
+        request, user, session, config, case, "dispatch", workorders.dispatch, department=dept,
+        note=_text(form, "note"),
+    )  # fmt: skip
+
+
+@router.post("/cases/{case_no}/accept")
+def case_accept(
+    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    return _act(request, user, session, config, _load(session, case_no), "accept", workorders.accept)
+
+
+@router.post("/cases/{case_no}/return")
+def case_return(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    case = _load(session, case_no)
+    return _act(
+        request, user, session, config, case, "return", workorders.return_case, reason=_text(form, "reason") or ""
+    )
+
+
+@router.post("/cases/{case_no}/extension")
+def case_extension(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    case = _load(session, case_no)
+    days = form.get("days", "").strip()
+    return _act(
+        request, user, session, config, case, "extension", workorders.request_extension,
+        days=int(days) if days.isdigit() else 0, reason=_text(form, "reason") or "",
+    )  # fmt: skip
+
+
+@router.post("/cases/{case_no}/extension/decision")
+def case_extension_decision(
+    request: Request,
+    form: FormDep,
+    case_no: CaseNo,
+    user: SupervisorUser,
+    session: CaseSessionDep,
+    config: CaseConfigDep,
+) -> Response:
+    case = _load(session, case_no)
+    approve = form.get("decision") == "approve"
+    return _act(
+        request, user, session, config, case, "extension_approved" if approve else "extension_denied",
+        workorders.decide_extension, approve=approve, note=_text(form, "note"),
+    )  # fmt: skip
+
+
+@router.post("/cases/{case_no}/visit")
+def case_visit(
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    case = _load(session, case_no)
+    result = form.get("result", "").strip()
+    if not result.isdigit():
+        return _detail(request, user, session, config, case, status_code=422, error="请选择回访结果")
+    score = int(result)
+    done = "visit_unreached" if score == workorders.VISIT_UNREACHED else "visit"
+    return _act(
+        request, user, session, config, case, done, workorders.record_visit, score=score, note=_text(form, "note")
+    )
+
+
+@router.post("/cases/{case_no}/merge")
+def case_merge(
+    request: Request,
+    form: FormDep,
+    case_no: CaseNo,
+    user: SupervisorUser,
+    session: CaseSessionDep,
+    config: CaseConfigDep,
+) -> Response:
+    case = _load(session, case_no)
+    into = (form.get("into") or "").strip().upper()[:32]
+    main = service.get_case(session=session, case_no=into) if into else None
+    if main is None:
+        return _detail(request, user, session, config, case, status_code=422, error="没有找到要合并到的案件编号")
+    return _act(request, user, session, config, case, "merge", workorders.mark_duplicate, main=main)
+
+
+@router.post("/cases/{case_no}/phone", response_class=Response)
+def case_phone(
+    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    """The full number only on purpose (to call back), and the look is written into the timeline."""
+    case = _load(session, case_no)
+    service.record_event(
+        session=session, case=case, config=config, actor=workorders.actor_of(user), kind="phone_viewed", public=False
+    )
+    session.commit()
+    return _detail(request, user, session, config, case, phone=case.phone)
+
+
+@router.post("/cases/{case_no}/description", response_class=Response)
+def case_description(
+    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+) -> Response:
+    """The story with its phone and ID numbers, only on purpose (to act on them), audited like the phone."""
+    case = _load(session, case_no)
+    service.record_event(
+        session=session,
+        case=case,
+        config=config,
+        actor=workorders.actor_of(user),
+        kind="description_viewed",
+        public=False,
+    )
+    session.commit()
+    return _detail(request, user, session, config, case, description=case.description)
+
+
+# ---------------------------------------------------------------- a caller's history
+
+
+@router.get("/callers", response_class=Response)
+def callers(
+    request: Request,
+    user: AgentUser,
+    session: CaseSessionDep,
+    config: CaseConfigDep,
+    cat: CatalogueDep,
+    q: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """来电人: by number (the search is audited: who, which masked number, when) or by one of their case numbers."""
+    q = q.strip()
+    page: dict[str, Any] = {"q": q, "history": None, "error": None}
+    number, case_no = None, None
+    if q:
+        if q.upper().startswith("YS"):
+            case = service.get_case(session=session, case_no=q.upper())
+            if case is None:
+                page["error"] = _w("caller_no_case")
+            else:
+                number, case_no = case.phone, case.case_no
+        else:
+            number = normalize_phone(q)
+            if number is None:
+                page["error"] = _w("caller_bad_query")
+    if number is not None:
+        history = workorders.caller_history(session=session, phone=number)
+        workorders.record_lookup(session=session, user=user, phone=number, found=len(history.cases), case_no=case_no)
+        today = china_today()
+        page["history"] = history
+        page["rows"] = [case_row(c, config, today, cat) for c in history.cases]
+        page["q"] = case_no or history.phone_masked  # the number typed is not echoed back
+    lookups = workorders.recent_lookups(session=session) if workorders.is_supervisor(user) else []
+    status_code = 422 if page["error"] else 200
+    return render(request, "callers.html", status_code, user=user, lookups=lookups, **page)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def figure_gauges(fig: figures.Figures) -> dict[str, str]:
+    """按期办结率, 回访满意率, 重办率 as the figures page's gauges (api/console/templates/_work_order_figures.html)."""
+    w = fig.work_orders
+    if w is None:
+        return {}
+    return {
+        "closed_on_time": charts.gauge(
+            "按期办结率", w.closed_on_time_rate, detail=f"{w.closed_on_time}/{w.closed_due} 件"
+        ),
+        "satisfaction": charts.gauge("回访满意率", w.satisfaction_rate, detail=f"{w.satisfied}/{w.visited} 件"),
+        "reopen": charts.gauge("重办率", w.reopen_rate, detail=f"{w.reopened}/{w.replied} 件"),
+    }

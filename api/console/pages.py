@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -47,6 +48,17 @@ env = Environment(
 )
 env.filters["beijing"] = beijing
 env.filters["status_name"] = _status_name
+
+
+def _role_name(value: str | None) -> str:
+    """agent / supervisor / admin in the console's words (api/console/workorders.yml `roles`)."""
+    return str(_ROLE_NAMES.get(value or "", value or ""))
+
+
+_ROLE_NAMES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "workorders.yml").read_text(encoding="utf-8"))[
+    "roles"
+]
+env.filters["role_name"] = _role_name
 env.filters["handoff_status"] = lambda v: {"open": "待回复", "answered": "已回复", "closed": "已结束"}.get(v, v)
 
 

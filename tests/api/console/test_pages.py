@@ -105,6 +105,13 @@ def test_agents_cannot_touch_supervision(as_role: AsRole) -> None:
     assert r.status_code == 403
 
 
+def test_the_header_names_the_role_in_chinese(as_role: AsRole) -> None:
+    for role, name in (("agent", "坐席"), ("supervisor", "督办员")):
+        client, _ = as_role(role)
+        page = client.get("/console/cases").text
+        assert f"（{name}）" in page and f"（{role}）" not in page
+
+
 def test_xss_in_case_text_is_shown_as_text(as_role: AsRole) -> None:
     agent, csrf = as_role("agent")
     no = file_case(agent, csrf, description=XSS, idem="xss")

@@ -89,8 +89,10 @@ class Composer:
             return self._review(item, asked)
         if asked == "source":
             named = self._named_materials(item.materials, said)
-            if not named and not any(word in said for word in ("材料", "证明")):
-                return self._t("where", name=item.name, **w)  # "护照办好了去哪拿" asks where, not a material's source
+            own = "材料" not in said and self._names_own_document(item, said)
+            if not named and (own or not any(w in said for w in ("材料", "证明"))):
+                # "护照办好了去哪拿", "给孩子办出生证明去哪开" (the item issues that document): where, not the sources
+                return self._t("where", name=item.name, **w)
             sources = [self._source(m.name, m.of, m.where_to_get) for m in (named or item.materials)]
             return self._t("source", name=item.name, sources="；".join(s for s in sources[:MAX_LISTED_MATERIALS] if s))
         if asked == "fee":
@@ -135,6 +137,13 @@ class Composer:
             return _sentence(self._t("time", name=item.name, time_limit=item.time_limit))
         consult = item.phone or site.phones.consult
         return self._t("phone", name=item.name, consult=consult, supervise=site.phones.supervise)
+
+    def _names_own_document(self, item: Item, said: str) -> bool:
+        """The message names the document this item issues (出生证明 for 《出生医学证明》首次签发与补发)."""
+        vocab = self.cat.documents
+        if vocab is None:
+            return False
+        return any(d.name in item.name and any(w in said for w in (d.name, *d.aliases)) for d in vocab.documents)
 
     def _named_materials(self, materials: Sequence[Material], said: str) -> list[Material]:
         """The materials a message names, by the material's name or any name of its document (出生证 → 出生医学证明)."""

@@ -59,3 +59,8 @@ def test_source_without_a_material_named_is_where(composer: Composer) -> None:
 def test_bundle_source_uses_the_merged_list(composer: Composer) -> None:
     reply = _reply(composer, "yjs-newborn", "source", "这些材料去哪开")
     assert "父母双方的居民身份证" in reply and "新生儿的出生医学证明" in reply
+
+
+def test_source_of_the_document_the_item_itself_issues_is_where(composer: Composer) -> None:
+    reply = _reply(composer, "birth-medical-certificate", "source", "给孩子办出生证明去哪开")
+    assert "办公时间" in reply and "材料从哪拿" not in reply

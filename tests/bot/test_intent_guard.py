@@ -6,9 +6,10 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.intent_guard import IntentGuard, corrected, load_cues
+from addons.intent_guard import IntentGuard, corrected, load_cues, load_question_exceptions
 
 GRIEVANCE, QUESTION = load_cues()
+RHETORICAL, NOT_QUESTION = load_question_exceptions()
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,9 @@ GRIEVANCE, QUESTION = load_cues()
         ("request_human", "你是机器人吗", "greet"),  # who answers: the greeting says so, no handoff opened
         ("request_human", "你是真人还是机器人？", "greet"),
         ("request_human", "你是机器人吗，给我转人工", None),  # asks for a person
+        ("file_complaint", "物业把绿化带改成停车位收钱，这合理吗？", None),  # rhetorical: DIET's complaint stays
+        ("file_complaint", "公交站牌被挪走了，前几天有老人摔了，请有关部门管一管", None),  # 前几天 asks nothing
+        ("file_complaint", "我家在外地打工的孩子回来上学，要先去教育局登记还是直接去学校报名，需要带户口本吗", "ask_howto"),
         ("out_of_scope", "shebaoka zenme banli", "ask_howto"),  # typed pinyin: the gateway reads it
         ("goodbye", "geti yingye zhizhao zenme ban", "ask_howto"),
         ("out_of_scope", "hello world", None),
@@ -45,7 +49,7 @@ GRIEVANCE, QUESTION = load_cues()
     ],
 )
 def test_corrected(intent: str, text: str, expected: str | None) -> None:
-    assert corrected(intent, text, GRIEVANCE, QUESTION) == expected
+    assert corrected(intent, text, GRIEVANCE, QUESTION, rhetorical=RHETORICAL, not_question=NOT_QUESTION) == expected
 
 
 def test_process_moves_diets_confidence_and_demotes_its_pick() -> None:

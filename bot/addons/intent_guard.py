@@ -15,8 +15,9 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
   letter's side, as for `inform`;
 - request_human on a grievance that asks for nobody ("踢皮球，社保说找医保，医保说找社保": 找 is not 找人工)
   -> file_complaint;
-- request_human on a short question about the assistant itself ("你是机器人吗", "你是真人吗") that asks for nobody
-  -> greet: the greeting says who answers and how to reach a person; "你是机器人吗，给我转人工" stays a handoff;
+- request_human or out_of_scope on a short question about the assistant itself ("你是机器人吗", "你是真人吗") that
+  asks for nobody -> greet: the greeting says who answers and how to reach a person; "你是机器人吗，给我转人工"
+  stays a handoff;
 - typed pinyin ("shebaoka zenme ban") that DIET takes for small talk or out of scope -> ask_howto: the gateway
   reads pinyin as the words it spells and answers, or says it is not sure.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
@@ -103,7 +104,7 @@ def corrected(
     if intent in HOWTO_INTENTS and aggrieved and not asks:
         return "file_complaint"
     if (
-        intent == "request_human"
+        intent in ("request_human", "out_of_scope")
         and len(words) <= MAX_WHO_CHARS
         and WHO_ARE_YOU.search(words)
         and not any(w in words for w in ASKS_FOR_SOMEONE)

@@ -34,6 +34,7 @@ RHETORICAL, NOT_QUESTION = load_question_exceptions()
         ("request_human", "那个大姐冲我嚷嚷，一点耐心都没有", "file_complaint"),  # a grievance, nobody asked for
         ("request_human", "你是机器人吗", "greet"),  # who answers: the greeting says so, no handoff opened
         ("request_human", "你是真人还是机器人？", "greet"),
+        ("out_of_scope", "你是真人吗", "greet"),
         ("request_human", "你是机器人吗，给我转人工", None),  # asks for a person
         ("file_complaint", "物业把绿化带改成停车位收钱，这合理吗？", None),  # rhetorical: DIET's complaint stays
         ("file_complaint", "公交站牌被挪走了，前几天有老人摔了，请有关部门管一管", None),  # 前几天 asks nothing

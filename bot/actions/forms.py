@@ -25,6 +25,7 @@ MIN_DESCRIPTION_CHARS = 5
 MAX_DESCRIPTION_CHARS = 2000
 STORY_MIN_CHARS = 8  # "我要投诉" names no grievance; "为了一个章来回跑了四回" tells one
 NO_ITEM = "none"
+STORY_ITEM_HITS = 3  # the last guide is suggested for a story when search has it this high
 OTHER = "other"  # a category typed twice in words no category has: 其他, with the words kept in the description
 CATEGORY_CACHE_S = 300.0
 COMPLAINT_SLOTS = (
@@ -263,8 +264,20 @@ class AskComplaintCategory(Action):
         return []
 
 
+async def story_is_about(story: str, guide_id: str) -> bool:
+    """Whether search puts the guide among the story's first hits: a story about 物业 after a question about 出生证明
+    is not about 出生证明. True when there is no story or the gateway cannot say (the suggestion stays, as before)."""
+    if not story:
+        return True
+    try:
+        hits = (await client().search(story, k=STORY_ITEM_HITS)).get("hits") or []
+    except GatewayError:
+        return True
+    return any(isinstance(h, dict) and h.get("id") == guide_id for h in hits)
+
+
 class AskComplaintItem(Action):
-    """Suggest the guide the person asked about last; 跳过 is in the response itself."""
+    """Suggest the guide the person asked about last, when the story is about it; 跳过 is in the response itself."""
 
     def name(self) -> str:
         return "action_ask_complaint_item"
@@ -272,6 +285,8 @@ class AskComplaintItem(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         buttons = []
         last = tracker.get_slot("last_guide_id")
+        if last and not await story_is_about(str(tracker.get_slot("complaint_description") or ""), last):
+            last = None
         if last:
             try:
                 guide = await client().guide(last)

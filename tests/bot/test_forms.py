@@ -116,6 +116,17 @@ def test_item_suggested_from_last_guide_and_skippable(gateway, make_tracker, run
     assert slots(events)["complaint_item"] == "none"  # 不/没有 here means no item, not cancel
 
 
+def test_last_guide_not_suggested_for_a_story_about_something_else(gateway, make_tracker, run_action):
+    story = "物业把绿化带改成停车位收钱，这合理吗"
+    gateway.state.searches[story] = {"query": story, "confident": False, "hits": [{"id": "realestate-new-house"}]}
+    about_else = make_tracker("x", intent="inform", slots={"last_guide_id": "passport", "complaint_description": story})
+    messages, _ = run_action(AskComplaintItem(), about_else)
+    assert responses(messages) == ["utter_ask_complaint_item"] and not messages[0].get("buttons")
+    gateway.state.searches[story]["hits"].append({"id": "passport"})  # search does place the story there
+    messages, _ = run_action(AskComplaintItem(), about_else)
+    assert [b["payload"] for b in messages[0]["buttons"]] == ['/inform{"complaint_item":"passport"}']
+
+
 def test_confirm_echoes_masked_phone(gateway, make_tracker, run_action):
     messages, _ = run_action(AskComplaintConfirm(), make_tracker("x", slots={**FILLED, "complaint_confirm": None}))
     assert responses(messages) == ["utter_ask_complaint_confirm"]

@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -17,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from api.cases.states import STATUS_NAMES, Status
 from api.cases.workdays import CHINA_TZ
 from api.console import security
+from api.console import wording as console_wording
 from api.handoff.delivery import PUSHED
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -52,12 +52,10 @@ env.filters["status_name"] = _status_name
 
 def _role_name(value: str | None) -> str:
     """agent / supervisor / admin in the console's words (api/console/workorders.yml `roles`)."""
-    return str(_ROLE_NAMES.get(value or "", value or ""))
+    names: dict[str, str] = console_wording.load("workorders")["roles"]
+    return names.get(value or "", value or "")
 
 
-_ROLE_NAMES: dict[str, Any] = yaml.safe_load((Path(__file__).parent / "workorders.yml").read_text(encoding="utf-8"))[
-    "roles"
-]
 env.filters["role_name"] = _role_name
 env.filters["handoff_status"] = lambda v: {"open": "待回复", "answered": "已回复", "closed": "已结束"}.get(v, v)
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any, cast, get_args
 
-import yaml
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -28,6 +25,7 @@ from api.cases.schemas import MAX_DESCRIPTION, CaseCreate, CitizenChannel
 from api.cases.workdays import utcnow
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
+from api.console import wording as console_wording
 from api.console.pages import ConsoleRoute, beijing, delivery_label, render, see_other
 from api.console.security import AgentUser
 from api.handoff import delivery as handoff_delivery
@@ -37,24 +35,18 @@ from api.handoff.models import Handoff, HandoffMessage
 from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/handoffs", route_class=ConsoleRoute)
-WORDING_FILE = Path(__file__).with_name("handoffs.yml")
 PREVIEW_CHARS = 60
 NOTE_LINES = 80  # the transcript on a case's timeline: the last lines, the rest stays in the handoff
 CASE_CHANNELS = frozenset(get_args(CitizenChannel))
 StatusFilter = Annotated[str, Query(max_length=16)]
 
 
-@lru_cache
-def wording(path: Path = WORDING_FILE) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping")
-    return data
+def wording() -> dict[str, Any]:
+    return console_wording.load("handoffs")
 
 
 def _w(key: str, **values: Any) -> str:
-    text = str(wording()[key])
-    return text.format(**values) if values else text
+    return console_wording.say("handoffs", key, **values)
 
 
 def _name(section: str, code: str | None) -> str:

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
@@ -39,6 +36,7 @@ from api.cases.states import (
 )
 from api.cases.workdays import china_today
 from api.console import charts, figures
+from api.console import wording as console_wording
 from api.console.pages import ConsoleRoute, render, see_other
 from api.console.security import COOKIE_PATH, AgentUser, SupervisorUser
 from api.deps import CatalogueDep, StateDep, get_state
@@ -46,24 +44,18 @@ from civic.privacy import mask_personal
 from index.catalogue import Catalogue
 
 router = APIRouter(route_class=ConsoleRoute)
-WORDING_FILE = Path(__file__).with_name("workorders.yml")
 CaseNo = Annotated[str, PathParam(min_length=1, max_length=32)]
 REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
 DONE_COOKIE = "console_done"
 ITEM_SUGGESTIONS = 8
 
 
-@lru_cache
-def wording(path: Path = WORDING_FILE) -> dict[str, Any]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping")
-    return data
+def wording() -> dict[str, Any]:
+    return console_wording.load("workorders")
 
 
 def _w(key: str, **values: Any) -> str:
-    text = str(wording()[key])
-    return text.format(**values) if values else text
+    return console_wording.say("workorders", key, **values)
 
 
 async def _form(request: Request) -> dict[str, str]:

@@ -8,7 +8,7 @@ import time
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from api.cases.models import StaffUser
 from api.cases.schemas import MAX_DESCRIPTION
 from api.chat.content import load_messages
 from api.console import charts, figures, gaps, routes_handoffs, routes_workorders, security, talk
+from api.console.forms import FormDep
 from api.console.pages import STATIC_DIR, ConsoleRoute, login_page, render, see_other
 from api.console.security import AdminUser, AgentUser, SupervisorUser
 from api.deps import CatalogueDep, StateDep
@@ -35,15 +36,6 @@ def install(app: FastAPI) -> None:
     """The routes and the local static assets (CSS, JS): no CDN."""
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="console-static")
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-# Routes are sync (the threadpool), so a SQLite lock wait or argon2 never stalls the event loop.
-FormDep = Annotated[dict[str, str], Depends(_form)]
 
 
 # ---------------------------------------------------------------- login, logout, password

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any, cast, get_args
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from api.cases.workdays import utcnow
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
 from api.console import wording as console_wording
+from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, beijing, delivery_label, render, see_other
 from api.console.security import AgentUser
 from api.handoff import delivery as handoff_delivery
@@ -67,14 +68,6 @@ def shown_text(text: str) -> str:
         return text
     labels: dict[str, str] = wording()["payloads"]
     return labels.get(queue.payload_intent(text), labels["other"])
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-FormDep = Annotated[dict[str, str], Depends(_form)]  # routes stay sync (the threadpool): SQLite waits never block
 
 
 def _timeout(request: Request) -> timedelta:
@@ -246,17 +239,12 @@ def handoff_messages(
     return JSONResponse({"status": handoff.status, "messages": lines[:200], "deliveries": deliveries})
 
 
-def _text(form: dict[str, str], name: str) -> str | None:
-    value = form.get(name, "").strip()
-    return value[:MAX_DESCRIPTION] if value else None
-
-
 @router.post("/{handoff_id}/reply")
 def handoff_reply(
     request: Request, form: FormDep, handoff_id: int, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
 ) -> Response:
     handoff = _handoff(session, handoff_id)
-    text = _text(form, "text")
+    text = form_text(form, "text")
     if not text:
         return _detail(request, user, session, config, handoff, status_code=422, error="请填写回复内容")
     handoff_service.agent_reply(session=session, handoff=handoff, text=text, agent=user.username)

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -24,7 +24,7 @@ from api.cases.config import CaseConfig
 from api.cases.deps import CaseConfigDep, CaseSessionDep
 from api.cases.models import Case, StaffUser
 from api.cases.phone import mask_phone, normalize_phone
-from api.cases.schemas import MAX_DESCRIPTION, CaseCreate
+from api.cases.schemas import CaseCreate
 from api.cases.states import (
     OVERDUE_CANDIDATES,
     RATEABLE,
@@ -37,6 +37,7 @@ from api.cases.states import (
 from api.cases.workdays import china_today
 from api.console import charts, figures
 from api.console import wording as console_wording
+from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, render, see_other
 from api.console.security import COOKIE_PATH, AgentUser, SupervisorUser
 from api.deps import CatalogueDep, StateDep, get_state
@@ -56,19 +57,6 @@ def wording() -> dict[str, Any]:
 
 def _w(key: str, **values: Any) -> str:
     return console_wording.say("workorders", key, **values)
-
-
-async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-FormDep = Annotated[dict[str, str], Depends(_form)]  # routes stay sync (the threadpool): SQLite waits never block
-
-
-def _text(form: dict[str, str], name: str, limit: int = MAX_DESCRIPTION) -> str | None:
-    value = form.get(name, "").strip()
-    return value[:limit] if value else None
 
 
 def _conflict(exc: IllegalTransition) -> str:
@@ -421,7 +409,7 @@ def case_transition(
         return _detail(request, user, session, config, case, status_code=422, error="请选择要改成的状态")
     return _act(
         request, user, session, config, case, "transition", workorders.change_status, target=target,
-        note=_text(form, "note"),
+        note=form_text(form, "note"),
     )  # fmt: skip
 
 
@@ -430,7 +418,7 @@ def case_reply(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
-    return _act(request, user, session, config, case, "reply", workorders.answer, text=_text(form, "text") or "")
+    return _act(request, user, session, config, case, "reply", workorders.answer, text=form_text(form, "text") or "")
 
 
 @router.post("/cases/{case_no}/note")
@@ -438,7 +426,7 @@ def case_note(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
-    text = _text(form, "text")
+    text = form_text(form, "text")
     if not text:
         return _detail(request, user, session, config, case, status_code=422, error="请填写备注内容")
     service.add_note(session=session, case=case, text=text, actor=workorders.actor_of(user), config=config)
@@ -475,7 +463,7 @@ def case_dispatch(
         return _detail(request, user, session, config, case, status_code=422, error="请从目录里选择承办部门")
     return _act(
         request, user, session, config, case, "dispatch", workorders.dispatch, department=dept,
-        note=_text(form, "note"),
+        note=form_text(form, "note"),
     )  # fmt: skip
 
 
@@ -492,7 +480,7 @@ def case_return(
 ) -> Response:
     case = _load(session, case_no)
     return _act(
-        request, user, session, config, case, "return", workorders.return_case, reason=_text(form, "reason") or ""
+        request, user, session, config, case, "return", workorders.return_case, reason=form_text(form, "reason") or ""
     )
 
 
@@ -504,7 +492,7 @@ def case_extension(
     days = form.get("days", "").strip()
     return _act(
         request, user, session, config, case, "extension", workorders.request_extension,
-        days=int(days) if days.isdigit() else 0, reason=_text(form, "reason") or "",
+        days=int(days) if days.isdigit() else 0, reason=form_text(form, "reason") or "",
     )  # fmt: skip
 
 
@@ -521,7 +509,7 @@ def case_extension_decision(
     approve = form.get("decision") == "approve"
     return _act(
         request, user, session, config, case, "extension_approved" if approve else "extension_denied",
-        workorders.decide_extension, approve=approve, note=_text(form, "note"),
+        workorders.decide_extension, approve=approve, note=form_text(form, "note"),
     )  # fmt: skip
 
 
@@ -536,7 +524,7 @@ def case_visit(
     score = int(result)
     done = "visit_unreached" if score == workorders.VISIT_UNREACHED else "visit"
     return _act(
-        request, user, session, config, case, done, workorders.record_visit, score=score, note=_text(form, "note")
+        request, user, session, config, case, done, workorders.record_visit, score=score, note=form_text(form, "note")
     )
 
 

@@ -24,17 +24,20 @@ PY311=$(find_python 3.11 PYTHON311) || { echo "setup: Python 3.11 not found; ins
 PY310=$(find_python 3.10 PYTHON310) || { echo "setup: Python 3.10 not found (Rasa 3.6 needs it); install it or set PYTHON310=/path/to/python3.10" >&2; exit 1; }
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-# civic/ (rules both venvs share) is installed editable by a line in each requirements file; its
-# pyproject.toml is stamped too, so a change to its packaging reinstalls it
-if ! stamp_ok .venv requirements.txt requirements-dev.txt civic/pyproject.toml; then
+# .venv gets all three sets: requirements.txt (what the gateway image runs), requirements-build.txt (which
+# includes it, plus the model conversion: transformers, sentence-transformers, onnx) and requirements-dev.txt.
+# civic/ (rules both venvs share) is installed editable by a line in requirements.txt and
+# requirements-rasa.txt; its pyproject.toml is stamped too, so a change to its packaging reinstalls it
+VENV_FILES=(requirements.txt requirements-build.txt requirements-dev.txt civic/pyproject.toml)
+if ! stamp_ok .venv "${VENV_FILES[@]}"; then
   say ".venv (Python 3.11): installing torch 2.13.0 CPU, then the app's packages (a few minutes the first time)"
   [ -x .venv/bin/python ] || "$PY311" -m venv .venv
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/pip install -q torch==2.13.0 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/pip install -q -r requirements.txt -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
-  .venv/bin/python -c "import torch, sentence_transformers, faiss, bm25s, fastapi" && .venv/bin/pip show -q baihua-civic \
-    || { echo "setup: .venv is incomplete (see pip output above)" >&2; exit 1; }
-  stamp_write .venv requirements.txt requirements-dev.txt civic/pyproject.toml
+  .venv/bin/pip install -q -r requirements-build.txt -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
+  .venv/bin/python -c "import torch, sentence_transformers, onnxruntime, faiss, bm25s, fastapi" \
+    && .venv/bin/pip show -q baihua-civic || { echo "setup: .venv is incomplete (see pip output above)" >&2; exit 1; }
+  stamp_write .venv "${VENV_FILES[@]}"
 else
   say ".venv up to date"
 fi

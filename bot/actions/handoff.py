@@ -40,7 +40,10 @@ async def hand_over(dispatcher: CollectingDispatcher, tracker: Tracker, reason: 
         say(dispatcher, tracker, "utter_handoff_failed", kind="handoff")
         return []
     record_id = record.get("id") if isinstance(record, dict) else None
-    say(dispatcher, tracker, "utter_handoff_done", kind="handoff", route_id=record_id)
+    # one open handoff per sender: the gateway hands back the one already open (existing) rather than a second
+    already = isinstance(record, dict) and bool(record.get("existing"))
+    said = "utter_handoff_already" if already else "utter_handoff_done"
+    say(dispatcher, tracker, said, kind="handoff", route_id=record_id)
     return []
 
 

@@ -131,3 +131,11 @@ def test_handoff_sends_transcript(gateway, make_tracker, run_action):
     body = next(r[2] for r in gateway.state.requests if r[1] == "/api/handoff")
     assert [t["text"] for t in body["transcript"]] == ["社保卡丢了", "请带身份证", "转人工"]
     assert body["sender_id"] == "test-user" and body["reason"] == "requested"
+
+
+def test_second_handoff_says_the_person_is_already_waiting(gateway, make_tracker, run_action):
+    """One open handoff per sender: the gateway hands back the open one (200, existing) and the bot says so."""
+    gateway.state.handoff_status = 200
+    messages, _ = run_action(ActionHandoff(), make_tracker("转人工", intent="request_human"))
+    assert responses(messages) == ["utter_handoff_already"]
+    assert messages[0]["custom"]["route"] == {"kind": "handoff", "id": "h-1"}

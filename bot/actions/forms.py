@@ -42,13 +42,15 @@ WORDS_FILE = Path(__file__).with_name("form_words.yml")
 
 @functools.cache
 def form_words() -> dict[str, Any]:
-    """bare_complaint, change_words, field_words (bot/actions/form_words.yml), read once."""
+    """bare_complaint, change_words, field_words, … (bot/actions/form_words.yml), read once."""
     data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8")) or {}
+    nlu_min = data.get("nlu_category_min_confidence")
     return {
         "bare": frozenset(str(w) for w in data.get("bare_complaint") or ()),
         "change": tuple(str(w) for w in data.get("change_words") or ()),
         "fields": {str(k): tuple(str(w) for w in v or ()) for k, v in (data.get("field_words") or {}).items()},
         "other_kept": str(data.get("other_kept") or "{description} {typed}"),
+        "nlu_min": None if nlu_min is None else float(nlu_min),
     }
 
 
@@ -69,9 +71,38 @@ def field_to_change(text: str) -> str | None:
     return next((slot for slot, names in words["fields"].items() if any(w in t for w in names)), None)
 
 
+def diet_read(tracker: Tracker) -> dict[str, float]:
+    """The complaint_category values the NLU model (DIETClassifier) extracted from the latest message, and how sure
+    it was of each; a value is a category code when EntitySynonymMapper knew the span, else the span itself."""
+    read: dict[str, float] = {}
+    for e in (tracker.latest_message or {}).get("entities") or ():
+        if not isinstance(e, dict) or e.get("entity") != "complaint_category" or e.get("extractor") != "DIETClassifier":
+            continue
+        sure, value = e.get("confidence_entity"), str(e.get("value"))
+        if isinstance(sure, int | float):
+            read[value] = max(float(sure), read.get(value, 0.0))
+    return read
+
+
+async def nlu_category(story: str, tracker: Tracker) -> dict[str, str] | None:
+    """The category the NLU model read in the story's own message: a complaint_category entity DIET extracted at
+    least nlu_category_min_confidence sure, whose value is a category the case API has. None when it read none, or
+    several different ones (the form asks), or the story is not the latest message."""
+    least = form_words()["nlu_min"]
+    text = str((tracker.latest_message or {}).get("text") or "").strip()
+    if least is None or text[:MAX_DESCRIPTION_CHARS] != story.strip():
+        return None
+    codes = {value for value, sure in diet_read(tracker).items() if sure >= least}
+    if len(codes) != 1:
+        return None
+    code = codes.pop()
+    return next((c for c in await categories() if c["code"] == code), None)
+
+
 async def story_slots(story: str, tracker: Tracker) -> dict[str, Any]:
-    """What the story already says, for the slots still empty: the category its cues tell, the errand search is
-    sure of, and a phone number written inside it. Nothing when the gateway is down (the form asks instead)."""
+    """What the story already says, for the slots still empty: the category its cues tell (else the one the NLU
+    model read in it), the errand search is sure of, and a phone number written inside it. Nothing when the
+    gateway is down (the form asks instead)."""
     out: dict[str, Any] = {}
     phone = find_phone(story)
     if phone and not tracker.get_slot("complaint_phone"):
@@ -81,6 +112,8 @@ async def story_slots(story: str, tracker: Tracker) -> dict[str, Any]:
     except GatewayError:
         return out
     category = told.get("category") if isinstance(told.get("category"), dict) else None
+    if not (category and category.get("code")):  # the gateway's calibrated rule first; it wins when both speak
+        category = await nlu_category(story, tracker)
     if category and category.get("code") and not tracker.get_slot("complaint_category"):
         out["complaint_category"] = category["code"]
         out["complaint_category_name"] = category.get("name") or category["code"]
@@ -116,6 +149,17 @@ def match_category(value: str, items: list[dict[str, str]]) -> dict[str, str] | 
         if name and text and (name in text or text in name):
             return c
     return None
+
+
+def category_answer(typed: str, tracker: Tracker, items: list[dict[str, str]]) -> str:
+    """What to read as a typed category. The from_entity mapping puts the span DIET read in the slot; when DIET was
+    unsure of it, or it is no category code or name, the whole answer says more than the span."""
+    said = str(tracker.latest_message.get("text") or "").strip()
+    read, least = diet_read(tracker), form_words()["nlu_min"]
+    if typed not in read or not said or typed == said:
+        return typed
+    unsure = least is None or read[typed] < least
+    return said if unsure or match_category(typed, items) is None else typed
 
 
 def cancelled(tracker: Tracker) -> bool:
@@ -163,6 +207,7 @@ class ValidateComplaintForm(FormValidationAction):
             return (
                 {"complaint_category": text, "complaint_category_name": text} if text else {"complaint_category": None}
             )
+        typed = category_answer(typed, tracker, items)
         found = match_category(typed, items)
         if found is None and typed and not typed.startswith("/"):
             try:  # typed words ("服务不好", "多要材料") and a story's cues, by the gateway's one rule

@@ -91,6 +91,13 @@ class FakeState:
     internal_token: str = INTERNAL_TOKEN
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     answer_callers: list[bool | None] = field(default_factory=list)  # _internal() of each /api/answer call
+    categorized: dict[str, str] = field(default_factory=dict)  # text -> the category code categorize tells
+
+    def categorize(self, text: str) -> dict[str, Any]:
+        """GET /api/cases/categorize as the gateway answers: the canned category for the text, else none."""
+        code = self.categorized.get(text)
+        found = next((c for c in CATEGORIES if c["code"] == code), None)
+        return {"category": found, "via": "cue" if found else None, "item": None}
 
     def hit(self, gid: str, score: float) -> dict[str, Any]:
         g = self.guides[gid]
@@ -169,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(503, {"detail": "down"})
         if path == "/api/cases/categories":
             return self._send(200, CATEGORIES)
+        if path == "/api/cases/categorize":
+            return self._send(200, self.state.categorize(query.get("text", [""])[0]))
         if path.startswith("/api/cases/"):
             case = self.state.cases.get(path.rsplit("/", 1)[1])
             if not case or query.get("phone_last4", [""])[0] != case["phone"][-4:]:
@@ -213,7 +222,8 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/handoff":
             if self.state.handoff_status >= 400:
                 return self._send(self.state.handoff_status, {"detail": "no"})
-            return self._send(self.state.handoff_status, {"id": "h-1", "status": "queued"})
+            body = {"id": "h-1", "status": "queued", "existing": self.state.handoff_status == 200}
+            return self._send(self.state.handoff_status, body)
         if self.state.fail_cases and path.startswith("/api/cases"):
             return self._send(503, {"detail": "down"})
         if path == "/api/cases":

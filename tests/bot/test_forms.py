@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -35,13 +36,31 @@ def slots(events: list[dict[str, Any]]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def form_turn(make_tracker, requested: str, value: Any, text: str, intent: str = "inform", slots_now=None):
+def form_turn(
+    make_tracker, requested: str, value: Any, text: str, intent: str = "inform", slots_now=None, entities=None
+):
     """A tracker right after the user answered `requested` and Rasa extracted `value`."""
     current = {**(slots_now or {}), "requested_slot": requested}
     user = {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}}}
     events = [user, {"event": "slot", "name": requested, "value": value}]
     current[requested] = value
-    return make_tracker(text, intent=intent, slots=current, events=events, active_loop="complaint_form")
+    return make_tracker(
+        text, intent=intent, slots=current, events=events, active_loop="complaint_form", entities=entities
+    )
+
+
+def diet_category(text: str, span: str, value: str, confidence: float, extractor: str = "DIETClassifier"):
+    """A complaint_category entity as Rasa's parse data carries it (the value mapped by EntitySynonymMapper)."""
+    start = text.index(span)
+    return {
+        "entity": "complaint_category",
+        "start": start,
+        "end": start + len(span),
+        "value": value,
+        "confidence_entity": confidence,
+        "extractor": extractor,
+        "processors": ["EntitySynonymMapper"],
+    }
 
 
 def test_phone_rules():
@@ -84,6 +103,94 @@ def test_category_by_code_by_name_and_invalid(gateway, make_tracker, run_action)
     )
     assert slots(events)["complaint_category"] is None
     assert responses(messages) == ["utter_invalid_complaint_category"]
+
+
+STORY = "窗口非让我拿一张清单上根本没写的证明，我跑去开了回来又说要盖两个章"
+SPAN = "清单上根本没写的证明"
+
+
+def test_the_nlu_category_fills_when_the_gateway_finds_none(gateway, make_tracker, run_action):
+    entities = [diet_category(STORY, SPAN, "extra-materials", 0.93)]
+    tracker = form_turn(make_tracker, "complaint_description", STORY, STORY, entities=entities)
+    _, events = run_action(ValidateComplaintForm(), tracker)
+    got = slots(events)
+    assert got["complaint_description"] == STORY
+    assert got["complaint_category"] == "extra-materials" and got["complaint_category_name"] == "重复或额外索要材料"
+    assert ("GET", "/api/cases/categorize", {"text": [STORY], "as": ["story"]}) in gateway.state.requests
+
+
+def test_a_first_message_story_gets_the_nlu_category_too(gateway, make_tracker, run_action):
+    """The story that opened the form is the message DIET read: the form asks neither what happened nor the kind."""
+    entities = [diet_category(STORY, SPAN, "extra-materials", 0.93)]
+    tracker = make_tracker(STORY, intent="file_complaint", entities=entities, active_loop="complaint_form")
+    _, events = run_action(ValidateComplaintForm(), tracker)
+    got = slots(events)
+    assert got["complaint_description"] == STORY and got["complaint_category"] == "extra-materials"
+
+
+def test_the_gateways_category_wins_over_the_nlu_one(gateway, make_tracker, run_action):
+    gateway.state.categorized[STORY] = "cannot-get-done"
+    entities = [diet_category(STORY, SPAN, "extra-materials", 0.99)]
+    _, events = run_action(
+        ValidateComplaintForm(), form_turn(make_tracker, "complaint_description", STORY, STORY, entities=entities)
+    )
+    assert slots(events)["complaint_category"] == "cannot-get-done"
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [diet_category(STORY, SPAN, "extra-materials", 0.6)],  # not sure enough
+        [diet_category(STORY, SPAN, "weather", 0.97)],  # no such category
+        [diet_category(STORY, SPAN, SPAN, 0.97)],  # a span no synonym maps to a code
+        [diet_category(STORY, SPAN, "extra-materials", 0.97, extractor="RegexEntityExtractor")],
+        [diet_category(STORY, SPAN, "extra-materials", 0.95), diet_category(STORY, "跑去", "cannot-get-done", 0.9)],
+        [
+            {
+                "entity": "complaint_item",
+                "value": "extra-materials",
+                "confidence_entity": 0.97,
+                "extractor": "DIETClassifier",
+            }
+        ],
+    ],
+    ids=["low-confidence", "unknown-code", "unmapped-span", "not-diet", "two-categories", "other-entity"],
+)
+def test_an_unsure_or_unknown_nlu_category_is_ignored(gateway, make_tracker, run_action, entities):
+    _, events = run_action(
+        ValidateComplaintForm(), form_turn(make_tracker, "complaint_description", STORY, STORY, entities=entities)
+    )
+    got = slots(events)
+    assert got["complaint_description"] == STORY and "complaint_category" not in got  # the form asks for it
+
+
+def test_an_nlu_category_from_another_message_is_ignored(gateway, make_tracker, run_action):
+    """Only the message the story is: an entity DIET read in some other message tells nothing about this story."""
+    from actions.forms import story_slots
+
+    other = "多要了好几样材料"
+    tracker = make_tracker(other, intent="inform", entities=[diet_category(other, other, "extra-materials", 0.97)])
+    assert "complaint_category" not in asyncio.run(story_slots(STORY, tracker))
+    assert asyncio.run(story_slots(other, tracker))["complaint_category"] == "extra-materials"
+
+
+def test_a_typed_category_is_read_whole_when_diet_was_unsure_of_its_span(gateway, make_tracker, run_action):
+    """At "这属于哪一类？" the from_entity mapping puts DIET's span in the slot: a sure code stays; an unsure code or a
+    span no synonym maps is read as the whole answer, which says more."""
+    said = "就是那个人说话很冲还摔东西"
+    gateway.state.categorized[said] = "service-attitude"
+    sure = form_turn(
+        make_tracker,
+        "complaint_category",
+        "extra-materials",
+        said,
+        entities=[diet_category(said, "说话", "extra-materials", 0.9)],
+    )
+    assert slots(run_action(ValidateComplaintForm(), sure)[1])["complaint_category"] == "extra-materials"
+    for value, span, confidence in (("extra-materials", "说话", 0.5), ("说话很冲", "说话很冲", 0.95)):
+        entities = [diet_category(said, span, value, confidence)]
+        tracker = form_turn(make_tracker, "complaint_category", value, said, entities=entities)
+        assert slots(run_action(ValidateComplaintForm(), tracker)[1])["complaint_category"] == "service-attitude", value
 
 
 def test_short_description_is_refused(gateway, make_tracker, run_action):

@@ -358,3 +358,24 @@ def test_dockerfiles_build_the_model_and_index_and_drop_root() -> None:
     for text in (gateway, rasa):
         users = [line.split()[1] for line in text.splitlines() if line.startswith("USER ")]
         assert users and not users[-1].startswith(("root", "0")), "the final stage runs as a non-root user"
+
+
+def test_rasa_image_carries_the_model_files_the_e5_featurizer_reads() -> None:
+    """The NLU pipeline's e5 featurizer (bot/addons/e5_featurizer.py) loads the search's converted model from
+    /app/var/models: the image copies exactly the files it reads, and the build context lets them through."""
+    rasa = (DEPLOY / "Dockerfile.rasa").read_text(encoding="utf-8").replace("\\\n", " ")
+    copied = {
+        word.removeprefix("var/models/multilingual-e5-small/")
+        for line in rasa.splitlines()
+        if line.startswith("COPY var/models/")
+        for word in line.split()[1:-1]
+    }
+    needed = {"model.onnx", "tokenizer.json", "config.json", "sentence_bert_config.json", "1_Pooling/"}
+    assert needed <= copied
+    assert not any(name.endswith(".safetensors") for name in copied), "serving needs the ONNX graph only"
+    allowed = (DEPLOY / "Dockerfile.rasa.dockerignore").read_text(encoding="utf-8").split()
+    for name in copied:
+        assert f"!var/models/multilingual-e5-small/{name}" in allowed, name
+    featurizer = (ROOT / "bot" / "addons" / "e5_featurizer.py").read_text(encoding="utf-8")
+    for name in ("model.onnx", "tokenizer.json", "1_Pooling", "config.json"):
+        assert name in featurizer, f"the featurizer no longer reads {name}: update the image"

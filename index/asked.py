@@ -13,9 +13,9 @@ from typing import Literal
 
 import yaml
 
+from index.paths import ASKED_FILE
 from index.schema import Site
 
-ASKED_FILE = Path(__file__).resolve().parent.parent / "guides" / "asked.yml"
 Asked = Literal[
     "fee", "time", "rejected", "remedy", "visits", "source", "phone", "where", "online", "materials", "who", "whole"
 ]

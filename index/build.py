@@ -17,10 +17,10 @@ import numpy as np
 from index import text
 from index.catalogue import Catalogue
 from index.embed import Encoder
+from index.paths import DEFAULT_INDEX_DIR as DEFAULT_INDEX_DIR  # where the benches and scripts look for it
 from index.schema import Bundle, Item, Window
 
 INDEX_VERSION = 7  # 7: homophone_terms.json (a slip in a term -> the term)
-DEFAULT_INDEX_DIR = Path(__file__).resolve().parent.parent / "var" / "index"
 APPROX_MIN_PASSAGES = 20_000  # below this an exact flat index is both faster and exact
 HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 256
 

@@ -4,11 +4,11 @@ several steps."""
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 
 import yaml
 
-CUES_FILE = Path(__file__).resolve().parent.parent / "guides" / "cues.yml"
+from index.paths import CUES_FILE
+
 COMPLAINT_ENTRIES = frozenset({"complaint-cannot-get-done"})
 # Guides whose subject is itself a grievance to report: a message that finds one of them first and tells a grievance
 # ("单位拖欠工资半年") is a complaint to file, not a question about how to report

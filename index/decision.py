@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Literal
 
 from index import asked
+from index.paths import DECISION_FILE
 from index.search import Hit, Searcher
 
-DECISION_FILE = Path(__file__).resolve().parent / "decision.json"
 MAX_CHOICES = 3
 MAX_ALTERNATIVES = 2
 

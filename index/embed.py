@@ -9,8 +9,10 @@ from typing import Protocol
 
 import numpy as np
 
-from index.model import DEFAULT_MODEL_DIR
+from index.paths import DEFAULT_MODEL_DIR
+from index.settings import IndexSettings, resolve
 
+# not settings but the Hugging Face libraries' own switches: offline and quiet, whoever imports them first
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -115,26 +117,26 @@ class OnnxEncoder:
         return self._encode(texts, self._p, batch_size=32)
 
 
-def default_model() -> str:
+def default_model(settings: IndexSettings | None = None) -> str:
     """`EMBEDDING_MODEL` (any sentence-transformers name or path), else our converted e5-small."""
-    return os.environ.get("EMBEDDING_MODEL") or str(DEFAULT_MODEL_DIR)
+    return resolve(settings).model
 
 
-def load_encoder(name_or_path: str | None = None, threads: int | None = None) -> Encoder:
+def load_encoder(
+    name_or_path: str | None = None, threads: int | None = None, *, settings: IndexSettings | None = None
+) -> Encoder:
     """ONNX Runtime when the folder has `model.onnx` (EMBED_BACKEND=torch forces sentence-transformers).
 
     One thread by default (`EMBED_THREADS`): a short query gains nothing from two, and the gateway
     serves several turns at once; measured 33 ms vs 84 ms p50 with torch on 2 busy cores.
     """
-    name = name_or_path or default_model()
-    threads = threads or int(os.environ.get("EMBED_THREADS", "1"))
+    cfg = resolve(settings)
+    name = name_or_path or cfg.model
+    threads = threads or cfg.embed_threads
     if name == str(DEFAULT_MODEL_DIR) and not Path(name, "model.safetensors").is_file():
         raise FileNotFoundError(f"{name} is missing: run `python -m index model` (make setup does it)")
-    backend = os.environ.get("EMBED_BACKEND", "auto")
-    if backend not in ("auto", "onnx", "torch"):
-        raise ValueError(f"EMBED_BACKEND must be auto, onnx or torch, not {backend!r}")
-    if backend != "torch" and Path(name, "model.onnx").is_file():
+    if cfg.embed_backend != "torch" and Path(name, "model.onnx").is_file():
         return OnnxEncoder(name, threads=threads)
-    if backend == "onnx":
+    if cfg.embed_backend == "onnx":
         raise FileNotFoundError(f"{name}/model.onnx is missing: run `python -m index model --if-missing`")
     return SentenceEncoder(name, threads=threads)

@@ -21,9 +21,9 @@ from index import evaluate
 from index.build import build
 from index.catalogue import Catalogue
 from index.embed import Encoder
+from index.paths import EVAL_REAL
 from index.search import Searcher
 
-EVAL_REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "real"
 LCQMC = "lcqmc_gov_subset/lcqmc_gov_keyword_pairs.jsonl"
 ITEMS = "sichuan_guangan_service_items/service_items.csv"
 

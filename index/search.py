@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -16,11 +15,11 @@ import numpy as np
 from index import cues, text
 from index.build import FIELD_WEIGHT, HNSW_EF_SEARCH, read_manifest
 from index.embed import Encoder, load_encoder
+from index.paths import CALIBRATION_FILE
+from index.settings import IndexSettings, resolve
 
 Mode = Literal["hybrid", "dense", "bm25"]
-CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 DENSE_CANDIDATES = 512
-CACHE_SIZE = int(os.environ.get("SEARCH_CACHE_SIZE", "4096"))
 VECTOR_CACHE_SIZE = 256
 
 
@@ -119,7 +118,9 @@ def load_calibration(mode: Mode, path: Path = CALIBRATION_FILE) -> Calibration:
 class Searcher:
     """Everything needed to answer a query, held in memory; thread-safe for reads."""
 
-    def __init__(self, index_dir: Path, encoder: Encoder, fusion: Fusion | None = None) -> None:
+    def __init__(
+        self, index_dir: Path, encoder: Encoder, fusion: Fusion | None = None, *, cache_size: int | None = None
+    ) -> None:
         import bm25s
         import faiss
 
@@ -181,17 +182,22 @@ class Searcher:
         # A new index is a new Searcher, so its cache starts empty and can never serve a stale answer.
         self._cache: OrderedDict[tuple[str, int, str], SearchResult] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self.cache_size = CACHE_SIZE
+        self.cache_size = resolve(None).search_cache_size if cache_size is None else cache_size
         self.vector_cache_size = VECTOR_CACHE_SIZE
         self.cache_hits = self.cache_misses = 0
         self.search("社保卡 shebaoka")  # warm jieba, opencc and the model now, not on the first citizen's turn
 
     @classmethod
-    def load(cls, index_dir: Path, encoder: Encoder | None = None) -> Searcher:
+    def load(
+        cls, index_dir: Path, encoder: Encoder | None = None, *, settings: IndexSettings | None = None
+    ) -> Searcher:
+        """The index's own model unless an encoder is given; `settings` (else the environment's) for the rest."""
         manifest = read_manifest(index_dir)
         if manifest is None:
             raise IndexMissing(f"no index in {index_dir}: run `python -m index build`")
-        return cls(index_dir, encoder or load_encoder(str(manifest["model"])))
+        cfg = resolve(settings)
+        encoder = encoder or load_encoder(str(manifest["model"]), settings=cfg)
+        return cls(index_dir, encoder, cache_size=cfg.search_cache_size)
 
     def _per_entry(self, passage_scores: np.ndarray, passage_ids: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros(self.n_entries, dtype=np.float32)

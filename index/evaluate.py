@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,13 @@ class Case:
     cat: str | None = None  # a robustness category (traditional, homophone, dialect_north…), when the file tags one
 
 
-def read_cases(path: Path) -> list[Case]:
+def read_cases(path: Path, same_as: Mapping[str, str] | None = None) -> list[Case]:
+    """The lines of an eval file; an expected id that is an alias entry (`same_as`) counts as the item it names,
+    the only id the index holds. `same_as` defaults to the alias entries under guides/."""
+    if same_as is None:
+        from index.catalogue import same_as_ids
+
+        same_as = same_as_ids()
     cases: list[Case] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -34,9 +41,8 @@ def read_cases(path: Path) -> list[Case]:
         try:
             row = json.loads(line)
             cat = row.get("cat")
-            case = Case(
-                str(row["q"]), str(row["type"]), tuple(row.get("expect", [])), None if cat is None else str(cat)
-            )
+            expect = tuple(dict.fromkeys(same_as.get(str(e), str(e)) for e in row.get("expect", [])))
+            case = Case(str(row["q"]), str(row["type"]), expect, None if cat is None else str(cat))
         except (ValueError, KeyError, TypeError) as exc:
             raise EvalFileError(f"{path}:{n}: {exc}") from exc
         if case.type not in TYPES:

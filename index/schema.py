@@ -115,6 +115,17 @@ class Item(Strict):
         return v
 
 
+class SameAs(Strict):
+    """An alias entry: a second catalogue id for a service one other item file describes in full."""
+
+    id: Slug
+    name: ShortText = Field(description="the canonical item's name, word for word: one service, one name")
+    same_as: Slug = Field(description="the id of the item that holds the guide")
+    aliases: list[ShortText] = Field(
+        default_factory=list, description="citizen phrasings, merged into the canonical item's aliases"
+    )
+
+
 class BundleMaterial(Strict):
     name: ShortText
     form: MaterialForm = MaterialForm.original

@@ -41,6 +41,7 @@ def build(docs: list[dict]) -> dict:
     synonyms: dict[str, list[str]] = {}
     owner: dict[str, str] = {}
     for doc in docs:
+        gid = str(doc.get("same_as") or doc["id"])  # an alias entry's words name the item it resolves to
         names = [str(doc["name"]).strip()] + [str(a).strip() for a in doc.get("aliases", [])]
         for term in names:
             if not is_term(term):
@@ -48,10 +49,10 @@ def build(docs: list[dict]) -> dict:
             if term not in lookup:
                 lookup.append(term)
             # a term shared by two guides is ambiguous: it maps to neither
-            if term in owner and owner[term] != doc["id"]:
+            if term in owner and owner[term] != gid:
                 owner[term] = ""
             else:
-                owner.setdefault(term, doc["id"])
+                owner.setdefault(term, gid)
     for term, gid in owner.items():
         if gid and term != gid:
             synonyms.setdefault(gid, []).append(term)

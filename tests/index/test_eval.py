@@ -30,6 +30,17 @@ def test_bad_eval_file_is_reported_with_its_line(tmp_path: Path) -> None:
         evaluate.read_cases(f)
 
 
+def test_an_expected_alias_id_counts_as_the_item_it_names(tmp_path: Path) -> None:
+    """The index holds only the canonical item of an alias entry (same_as), so a line naming the alias id expects it."""
+    f = tmp_path / "e.jsonl"
+    f.write_text('{"q": "新车上牌", "type": "guide", "expect": ["new-car-registration", "vehicle-registration"]}\n')
+    assert evaluate.read_cases(f)[0].expect == ("vehicle-registration",)  # the alias entries under guides/
+    assert evaluate.read_cases(f, {"new-car-registration": "x"})[0].expect == ("x", "vehicle-registration")
+    assert evaluate.read_cases(f, {})[0].expect == ("new-car-registration", "vehicle-registration")
+    outcome = evaluate.Outcome(evaluate.read_cases(f)[0], ("vehicle-registration", "yjs-new-car"), 1.0, True)
+    assert evaluate.metrics([outcome])["top1"] == 1.0
+
+
 def test_targets_on_the_dev_set(searcher: Searcher) -> None:
     cases = evaluate.read_cases(DEV)
     res = {m: evaluate.metrics(evaluate.run(searcher, cases, mode=m)) for m in ("bm25", "dense", "hybrid")}

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from api.cases import cli as cases_cli
+from api.accounts import cli as users_cli
+from api.core import cli as db_cli
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api")
     sub = parser.add_subparsers(dest="cmd", required=True)
-    cases_cli.add_parsers(sub)
+    users_cli.add_parser(sub)
+    db_cli.add_parser(sub)
     args = parser.parse_args(argv)
-    return cases_cli.run(args)
+    return db_cli.run(args) if args.cmd == "db" else users_cli.run(args)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,7 @@
-"""Annotated dependency aliases used by the routers."""
+"""Annotated dependency aliases of the gateway's own routers: the catalogue, search, chat, the internal token.
+
+The settings and the database session every feature uses are api/core/deps.py's.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from api.chat.schemas import ChatService
-from api.settings import DEV_INTERNAL_TOKEN, Settings, get_settings
+from api.settings import DEV_INTERNAL_TOKEN, Settings
 from api.state import AppState
 from index.catalogue import Catalogue
 from index.search import Searcher
@@ -66,7 +69,6 @@ def get_chat(request: Request) -> ChatService:
     return service
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 StateDep = Annotated[AppState, Depends(get_state)]
 CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]

@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.accounts.runtime import accounts_lifespan
 from api.cases import routes_categorize, routes_citizen, routes_open311, routes_staff
 from api.cases.runtime import cases_lifespan
 from api.channels import miniprogram, telegram, wechat
 from api.channels.runtime import channels_lifespan
 from api.chat.runtime import chat_lifespan
 from api.console import routes as console
+from api.core.db import database_lifespan
 from api.handoff import routes as handoffs
 from api.handoff.runtime import handoff_lifespan
 from api.index_reload import index_reload_lifespan
@@ -49,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.app = _load_state(settings)
         async with (
+            database_lifespan(app, settings),  # app.state.db, migrated; every feature below shares it
+            accounts_lifespan(app, settings),  # the login guess counts of the console and the staff API
             cases_lifespan(app, settings),
             chat_lifespan(app, settings, app.state.app),
             channels_lifespan(app, settings),

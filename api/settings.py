@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     handoff_delivery_backoff_s: float = 2.0  # doubled with every failed attempt, with jitter
     handoff_delivery_backoff_max_s: float = 600.0
     handoff_delivery_lease_s: float = 60.0  # a claimed delivery is retried after this if its replica died mid-send
-    # guess limits (api/cases/guesses.py), counted per client address and per (address, case number / username)
+    # guess limits (api/core/guesses.py), counted per client address and per (address, case number / username)
     console_login_max_failures: int = 5  # wrong passwords per account and address, console and staff API together
     case_lookup_max_failures: int = 10  # wrong phone_last4 per case number and address
     guess_client_max_failures: int = 20  # wrong guesses per address over all cases (or all accounts)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 from api.cases import service
 from api.cases.config import load_config
-from api.cases.db import CaseDB
 from api.cases.schemas import CaseCreate
+from api.core.db import Database
 from tools.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
 
 CONFIG = load_config(forwarding_enabled=True)  # the outbox on, as in a deployment that forwards
 
 
-def _one(db: CaseDB, i: int) -> None:
+def _one(db: Database, i: int) -> None:
     case_in = CaseCreate(
         category="cannot-get-done",
         description=f"基准测试第 {i} 件：材料齐全却没办成",
@@ -32,7 +32,7 @@ def _one(db: CaseDB, i: int) -> None:
 
 def measure(url: str, n: int, threads: int) -> dict[str, float]:
     """Sequential and threaded creates on a freshly migrated database, with the outbox on as in production."""
-    db = CaseDB.connect(url, pool_size=threads)
+    db = Database.connect(url, pool_size=threads)
     db.upgrade()
     try:
         _one(db, -1)  # warm-up: connections, caches

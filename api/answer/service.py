@@ -65,6 +65,9 @@ class Answerer:
     ) -> Answer:
         cat = self.state.catalogue
         wanted: Asked | None = asked if asked in asked_mod.ASPECTS else None  # type: ignore[assignment]
+        # ids from outside (a bot entity, the last answer of an older session) may name an alias entry (same_as)
+        entry_id = cat.resolve(entry_id) if entry_id else entry_id
+        last_id = cat.resolve(last_id) if last_id else last_id
         if entry_id:
             if cat.kind_of(entry_id) is None:
                 return self._abstain(None)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+
+from api.core.errors import error_route
 
 GENERIC = "填写的内容有误，请检查后再试"
 FIELD_MESSAGES: dict[str, str] = {
@@ -49,16 +50,9 @@ def unprocessable(field: str, err_type: str, msg: str | None = None, where: str 
     return JSONResponse({"detail": [error_item((where, field), err_type, msg)]}, status_code=422)
 
 
-class ChineseErrorsRoute(APIRoute):
-    """Per-router 422 handler, so the other routers of the gateway keep FastAPI's default."""
+def _chinese_422(_request: Request, exc: RequestValidationError) -> Response:
+    return JSONResponse({"detail": translate(exc.errors())}, status_code=422)
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
 
-        async def handler(request: Request) -> Response:
-            try:
-                return await original(request)
-            except RequestValidationError as exc:
-                return JSONResponse({"detail": translate(exc.errors())}, status_code=422)
-
-        return handler
+# per router, so the other routers of the gateway keep FastAPI's default 422
+ChineseErrorsRoute = error_route("ChineseErrorsRoute", on_validation=_chinese_422)

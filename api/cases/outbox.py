@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cases.models import Outbox
-from api.cases.workdays import utcnow
+from api.core.clock import utcnow
 
 log = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Case-Signature"

@@ -8,22 +8,15 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.cases import filing, service
-from api.cases.deps import CaseConfigDep, CaseSessionDep, GuesserDep, RuntimeDep
+from api.cases.deps import CaseConfigDep, GuesserDep, RuntimeDep
 from api.cases.errors import ChineseErrorsRoute, unprocessable
-from api.cases.guesses import Guesser, retry_after
 from api.cases.models import Case
 from api.cases.phone import mask_phone
-from api.cases.schemas import (
-    CaseCreated,
-    CaseIn,
-    CasePublic,
-    CategoryOut,
-    RatingIn,
-    RatingOut,
-    TimelineEntryPublic,
-)
+from api.cases.schemas import CaseCreated, CaseIn, CasePublic, CategoryOut, RatingIn, RatingOut, TimelineEntryPublic
 from api.cases.states import RATEABLE, STATUS_NAMES, IllegalTransition, Status
 from api.chat.content import load_messages
+from api.core.deps import SessionDep
+from api.core.guesses import Guesser, retry_after
 from api.deps import CatalogueDep, client_ip, require_internal_token
 
 router = APIRouter(prefix="/api/cases", tags=["cases"], route_class=ChineseErrorsRoute)
@@ -79,7 +72,7 @@ def categories(config: CaseConfigDep) -> list[CategoryOut]:
 def create(
     case_in: CaseIn,
     request: Request,
-    session: CaseSessionDep,
+    session: SessionDep,
     runtime: RuntimeDep,
     config: CaseConfigDep,
     catalogue: CatalogueDep,
@@ -94,8 +87,10 @@ def create(
         return unprocessable("category", "unknown_category")
     if case_in.request_type is not None and config.request_type(case_in.request_type) is None:
         return unprocessable("request_type", "unknown_request_type", "诉求类型应为咨询、求助、投诉或建议")
-    if case_in.item_id and case_in.item_id not in catalogue.items:
+    if case_in.item_id and catalogue.item(case_in.item_id) is None:
         return unprocessable("item_id", "unknown_item", "没有找到这个办事事项")
+    if case_in.item_id:  # an alias entry's id (same_as) is filed as the item it names: one id per service
+        case_in = case_in.model_copy(update={"item_id": catalogue.resolve(case_in.item_id)})
     if case_in.window_id and case_in.window_id not in catalogue.windows:
         return unprocessable("window_id", "unknown_window", "没有找到这个窗口")
     wait = runtime.filings.wait(phone=case_in.phone, ip=None if internal else client_ip(request))
@@ -116,16 +111,14 @@ def _from_action_server(request: Request) -> bool:
 
 @router.get("/{case_no}", response_model=CasePublic)
 def track(
-    case_no: CaseNo, phone_last4: PhoneLast4, session: CaseSessionDep, runtime: RuntimeDep, guesser: GuesserDep
+    case_no: CaseNo, phone_last4: PhoneLast4, session: SessionDep, runtime: RuntimeDep, guesser: GuesserDep
 ) -> CasePublic:
     case = _citizen_case(case_no, phone_last4, session, runtime, guesser)
     return to_public(case, {c.code: c.name for c in runtime.config.categories})
 
 
 @router.post("/{case_no}/rating", response_model=RatingOut)
-def rate(
-    case_no: CaseNo, rating: RatingIn, session: CaseSessionDep, runtime: RuntimeDep, guesser: GuesserDep
-) -> RatingOut:
+def rate(case_no: CaseNo, rating: RatingIn, session: SessionDep, runtime: RuntimeDep, guesser: GuesserDep) -> RatingOut:
     case = _citizen_case(case_no, rating.phone_last4, session, runtime, guesser)
     try:
         service.rate_case(session=session, case=case, score=rating.score, comment=rating.comment, config=runtime.config)
@@ -135,9 +128,7 @@ def rate(
     return RatingOut(case_no=case.case_no, status=status.value, status_name=STATUS_NAMES[status])
 
 
-def _citizen_case(
-    case_no: str, phone_last4: str, session: CaseSessionDep, runtime: RuntimeDep, guesser: Guesser
-) -> Case:
+def _citizen_case(case_no: str, phone_last4: str, session: SessionDep, runtime: RuntimeDep, guesser: Guesser) -> Case:
     key = case_no.strip().upper()
     wait = runtime.lookups.attempt(key, guesser)
     if wait:

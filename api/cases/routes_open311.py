@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -21,12 +21,14 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from api.cases import service
-from api.cases.deps import CaseSessionDep, RuntimeDep
+from api.cases.deps import RuntimeDep
 from api.cases.models import Case
 from api.cases.runtime import CasesRuntime
 from api.cases.schemas import CaseCreate
 from api.cases.states import STATUS_NAMES, Status
-from api.cases.workdays import CHINA_TZ
+from api.core.clock import CHINA_TZ
+from api.core.deps import SessionDep
+from api.core.errors import error_route
 from civic.privacy import mask_personal
 
 Format = Literal["json", "xml"]
@@ -53,23 +55,18 @@ def _format_of(request: Request) -> Format:
     return "xml" if "xml" in accept and "json" not in accept else "json"
 
 
-class Open311Route(APIRoute):
-    """Bad parameters answer in the GeoReport error shape (400, not FastAPI's 422), and so do HTTP errors raised by
-    dependencies (503 while the case database is not ready)."""
+def _bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+    fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+    return error(_format_of(request), 400, "invalid parameter: " + ", ".join(fields))
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
 
-        async def handler(request: Request) -> Response:
-            try:
-                return await original(request)
-            except RequestValidationError as exc:
-                fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-                return error(_format_of(request), 400, "invalid parameter: " + ", ".join(fields))
-            except HTTPException as exc:
-                return error(_format_of(request), exc.status_code, str(exc.detail), headers=exc.headers)
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    return error(_format_of(request), exc.status_code, str(exc.detail), headers=exc.headers)
 
-        return handler
+
+# bad parameters answer in the GeoReport error shape (400, not FastAPI's 422), and so do HTTP errors raised by
+# dependencies (503 while the case database is not ready)
+Open311Route = error_route("Open311Route", on_validation=_bad_parameters, on_http=_http_error)
 
 
 router = APIRouter(prefix=PREFIX, tags=["open311"], route_class=Open311Route)
@@ -246,7 +243,7 @@ def service_definition(
 def create_request(
     request: Request,
     fmt: str,
-    session: CaseSessionDep,
+    session: SessionDep,
     runtime: RuntimeDep,
     api_key_query: ApiKeyQuery = None,
     jurisdiction_query: Annotated[str | None, Query(alias="jurisdiction_id", max_length=100)] = None,
@@ -293,7 +290,7 @@ def create_request(
 def list_requests(
     request: Request,
     fmt: str,
-    session: CaseSessionDep,
+    session: SessionDep,
     runtime: RuntimeDep,
     api_key: ApiKeyQuery = None,
     jurisdiction_id: Jurisdiction = None,
@@ -332,7 +329,7 @@ def get_request(
     request: Request,
     request_id: str,
     fmt: str,
-    session: CaseSessionDep,
+    session: SessionDep,
     runtime: RuntimeDep,
     api_key: ApiKeyQuery = None,
     jurisdiction_id: Jurisdiction = None,

@@ -10,27 +10,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases import auth, outbox, service, timeline, workorders
+from api.accounts import auth
+from api.accounts.deps import TOKEN_COOKIE, CurrentStaff, LoginLimiterDep, SupervisorUser, bearer_token, staff_csrf
+from api.accounts.models import StaffUser
+from api.cases import outbox, service, timeline, workorders
 from api.cases.config import CaseConfig
-from api.cases.deps import (
-    TOKEN_COOKIE,
-    CaseConfigDep,
-    CaseSessionDep,
-    CurrentStaff,
-    GuesserDep,
-    RuntimeDep,
-    SupervisorUser,
-    bearer_token,
-    staff_csrf,
-)
+from api.cases.deps import CaseConfigDep, GuesserDep, RuntimeDep
 from api.cases.errors import ChineseErrorsRoute
-from api.cases.guesses import retry_after
-from api.cases.models import Case, StaffUser
+from api.cases.models import Case
 from api.cases.phone import mask_phone, normalize_phone
 from api.cases.schemas import NoteText
 from api.cases.states import STATUS_NAMES, IllegalTransition, Status
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
+from api.core.deps import SessionDep
+from api.core.guesses import retry_after
 from api.handoff.models import ChatTurn, Handoff
 from civic.privacy import mask_personal
 
@@ -280,17 +274,22 @@ REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
 
 @router.post("/login", response_model=LoginOut)
 def login(
-    body: LoginIn, response: Response, session: CaseSessionDep, runtime: RuntimeDep, guesser: GuesserDep
+    body: LoginIn,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    guesser: GuesserDep,
+    logins: LoginLimiterDep,
 ) -> LoginOut:
     key = auth.login_key(body.username)  # the console counts the same guesses (api/console/routes.py)
-    wait = runtime.logins.attempt(key, guesser)
+    wait = logins.attempt(key, guesser)
     if wait:
         detail = load_messages().text("cases", "too_many_logins")
         raise HTTPException(status_code=429, detail=detail, headers=retry_after(wait))
     user = auth.authenticate(session=session, username=body.username, password=body.password)
     if user is None:
         raise HTTPException(status_code=401, detail="用户名或密码不对")
-    runtime.logins.succeeded(key, guesser)
+    logins.succeeded(key, guesser)
     if user.must_change_password:  # the one-time password is for the console's password page only
         raise HTTPException(status_code=403, detail=load_messages().text("cases", "change_password_first"))
     token, expires = auth.issue_token(
@@ -309,7 +308,7 @@ def login(
 
 
 @router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, session: CaseSessionDep, _user: CurrentStaff) -> None:
+def logout(request: Request, response: Response, session: SessionDep, _user: CurrentStaff) -> None:
     token = bearer_token(request)
     if token:
         auth.revoke_token(session=session, token=token)
@@ -329,7 +328,7 @@ def me(request: Request, user: CurrentStaff) -> StaffOut:
 
 @router.get("/cases", response_model=CaseList)
 def list_cases(
-    session: CaseSessionDep,
+    session: SessionDep,
     _user: CurrentStaff,
     config: CaseConfigDep,
     status: Status | None = None,
@@ -357,14 +356,12 @@ def list_cases(
 
 
 @router.get("/cases/{case_no}", response_model=CaseStaffDetail)
-def case_detail(
-    case_no: CaseNo, session: CaseSessionDep, _user: CurrentStaff, config: CaseConfigDep
-) -> CaseStaffDetail:
+def case_detail(case_no: CaseNo, session: SessionDep, _user: CurrentStaff, config: CaseConfigDep) -> CaseStaffDetail:
     return _detail(_load(session, case_no), config, session)
 
 
 @router.post("/cases/{case_no}/phone")
-def reveal_phone(case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep) -> dict[str, str]:
+def reveal_phone(case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: CaseConfigDep) -> dict[str, str]:
     """The full number is shown only on purpose, and who looked is written into the timeline."""
     case = _load(session, case_no)
     service.record_event(
@@ -376,7 +373,7 @@ def reveal_phone(case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, c
 
 @router.post("/cases/{case_no}/description")
 def reveal_description(
-    case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> dict[str, str]:
     """The story with the numbers the citizen typed into it, only on purpose, and audited like the phone."""
     case = _load(session, case_no)
@@ -389,7 +386,7 @@ def reveal_description(
 
 @router.post("/cases/{case_no}/assign", response_model=CaseStaffDetail)
 def assign(
-    case_no: CaseNo, body: AssignIn, session: CaseSessionDep, user: SupervisorUser, config: CaseConfigDep
+    case_no: CaseNo, body: AssignIn, session: SessionDep, user: SupervisorUser, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """派单 (a department) and/or 经办人 in one call, as before the dispatch endpoint existed."""
     if body.department is None and body.assignee is None:
@@ -429,7 +426,7 @@ def departments(_user: CurrentStaff, config: CaseConfigDep) -> list[DepartmentOu
 
 @router.post("/cases/{case_no}/dispatch", response_model=CaseStaffDetail)
 def dispatch(
-    case_no: CaseNo, body: DispatchIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: DispatchIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """派单 to a department of the directory; it must 签收 or 退回."""
     case = _load(session, case_no)
@@ -448,7 +445,7 @@ def dispatch(
 
 
 @router.post("/cases/{case_no}/accept", response_model=CaseStaffDetail)
-def accept(case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep) -> CaseStaffDetail:
+def accept(case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: CaseConfigDep) -> CaseStaffDetail:
     case = _load(session, case_no)
     try:
         workorders.accept(session=session, case=case, user=user, config=config)
@@ -459,7 +456,7 @@ def accept(case_no: CaseNo, session: CaseSessionDep, user: CurrentStaff, config:
 
 @router.post("/cases/{case_no}/return", response_model=CaseStaffDetail)
 def return_case(
-    case_no: CaseNo, body: ReasonIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: ReasonIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
     try:
@@ -471,7 +468,7 @@ def return_case(
 
 @router.post("/cases/{case_no}/extension", response_model=CaseStaffDetail)
 def request_extension(
-    case_no: CaseNo, body: ExtensionIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: ExtensionIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
     try:
@@ -485,7 +482,7 @@ def request_extension(
 
 @router.post("/cases/{case_no}/extension/decision", response_model=CaseStaffDetail)
 def decide_extension(
-    case_no: CaseNo, body: DecisionIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: DecisionIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
     try:
@@ -499,7 +496,7 @@ def decide_extension(
 
 @router.post("/cases/{case_no}/visit", response_model=CaseStaffDetail)
 def visit(
-    case_no: CaseNo, body: VisitIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: VisitIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """回访: the caller's verdict after the reply (≤2 reopens to 督办, ≥3 closes), or 0 for nobody answered."""
     case = _load(session, case_no)
@@ -512,7 +509,7 @@ def visit(
 
 @router.post("/cases/{case_no}/merge", response_model=CaseStaffDetail)
 def merge(
-    case_no: CaseNo, body: MergeIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: MergeIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """Mark this case a duplicate of `into`: its citizen gets that case's reply, the figures count it once."""
     case = _load(session, case_no)
@@ -528,7 +525,7 @@ def merge(
 
 @router.get("/callers", response_model=CallerOut)
 def caller(
-    session: CaseSessionDep,
+    session: SessionDep,
     user: CurrentStaff,
     config: CaseConfigDep,
     phone: Annotated[str | None, Query(max_length=40)] = None,
@@ -568,7 +565,7 @@ def _turn_brief(t: ChatTurn) -> TurnBrief:
 
 @router.post("/cases/{case_no}/transition", response_model=CaseStaffDetail)
 def transition(
-    case_no: CaseNo, body: TransitionIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: TransitionIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """改状态 for moves without their own action (派单, 签收, 退回 and 答复 have theirs)."""
     case = _load(session, case_no)
@@ -581,7 +578,7 @@ def transition(
 
 @router.post("/cases/{case_no}/reply", response_model=CaseStaffDetail)
 def reply(
-    case_no: CaseNo, body: TextIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: TextIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
     try:
@@ -593,7 +590,7 @@ def reply(
 
 @router.post("/cases/{case_no}/notes", response_model=CaseStaffDetail, status_code=201)
 def add_note(
-    case_no: CaseNo, body: TextIn, session: CaseSessionDep, user: CurrentStaff, config: CaseConfigDep
+    case_no: CaseNo, body: TextIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     case = _load(session, case_no)
     service.add_note(session=session, case=case, text=body.text, actor=actor_of(user), config=config)
@@ -601,13 +598,13 @@ def add_note(
 
 
 @router.post("/overdue/run")
-def run_overdue(session: CaseSessionDep, _user: SupervisorUser, config: CaseConfigDep) -> dict[str, list[str]]:
+def run_overdue(session: SessionDep, _user: SupervisorUser, config: CaseConfigDep) -> dict[str, list[str]]:
     """The scheduler's pass, on demand (e.g. right after a holiday calendar update)."""
     return {"marked": service.mark_overdue(session=session, config=config)}
 
 
 @router.get("/outbox/dead", response_model=list[DeadLetter])
-def dead_letters(session: CaseSessionDep, _user: SupervisorUser) -> list[DeadLetter]:
+def dead_letters(session: SessionDep, _user: SupervisorUser) -> list[DeadLetter]:
     rows = outbox.dead_letters(session=session)
     ids = {r.case_id for r in rows}
     case_nos = {cid: no for cid, no in session.execute(select(Case.id, Case.case_no).where(Case.id.in_(ids)))}
@@ -627,7 +624,7 @@ def dead_letters(session: CaseSessionDep, _user: SupervisorUser) -> list[DeadLet
 
 @router.post("/outbox/{event_id}/retry", status_code=202)
 def retry_dead_letter(
-    event_id: Annotated[str, Path(max_length=36)], session: CaseSessionDep, _user: SupervisorUser
+    event_id: Annotated[str, Path(max_length=36)], session: SessionDep, _user: SupervisorUser
 ) -> dict[str, str]:
     if outbox.retry_dead(session=session, event_id=event_id) is None:
         raise HTTPException(status_code=404, detail="没有这条待重发的事件")

@@ -1,4 +1,7 @@
-"""Start-up and background work of the case system: migrations, the overdue scheduler, the outbox worker."""
+"""Start-up and background work of the case system: the overdue scheduler and the outbox worker.
+
+The database and its migrations are api/core/db.py's (`database_lifespan`, which runs first).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +10,32 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import FastAPI
 
 from api.cases.config import CaseConfig, load_config
-from api.cases.db import CaseDB
 from api.cases.filing import FilingLimits, build_filing_limits
-from api.cases.guesses import GuessLimiter, build_limiters
 from api.cases.outbox import WorkerConfig, deliver_due
 from api.cases.service import mark_overdue
+from api.core.db import Database
+from api.core.guesses import GuessLimiter, GuessPolicy, build_limiter
 from api.settings import Settings
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class CasesRuntime:
-    db: CaseDB
+    db: Database  # the gateway's (app.state.db); case endpoints answer 503 until it is ready
     config: CaseConfig
     settings: Settings
     lookups: GuessLimiter  # wrong phone_last4 on case numbers
-    logins: GuessLimiter  # wrong passwords, console and staff API together
     filings: FilingLimits  # POST /api/cases per address and per phone
-    ready: bool = False  # false until migrations ran; case endpoints answer 503 meanwhile
 
     def worker_config(self) -> WorkerConfig | None:
         if not self.settings.case_webhook_url:
@@ -44,7 +49,7 @@ class CasesRuntime:
         )
 
     def run_overdue(self) -> list[str]:
-        if not self.ready:
+        if not self.db.ready:
             return []
         with self.db.sessions() as session:
             return mark_overdue(session=session, config=self.config)
@@ -53,16 +58,16 @@ class CasesRuntime:
         return frozenset(k.strip() for k in self.settings.open311_api_keys.split(",") if k.strip())
 
 
-def build_runtime(settings: Settings) -> CasesRuntime:
+def build_runtime(settings: Settings, db: Database, redis_client: redis.Redis | None = None) -> CasesRuntime:
+    """Case lookups and filings are counted in Redis when a client is given, so replicas share the counts."""
     config = load_config(
         settings.case_categories_file,
         forwarding_enabled=bool(settings.case_webhook_url),
         departments_file=settings.case_departments_file or settings.guides_dir / "departments.yml",
     )
-    lookups, logins = build_limiters(settings)
-    db = CaseDB.connect(settings.database_url)
-    filings = build_filing_limits(settings)
-    return CasesRuntime(db=db, config=config, settings=settings, lookups=lookups, logins=logins, filings=filings)
+    lookups = build_limiter(GuessPolicy.lookups(settings), redis_client, prefix="guess:lookup:")
+    filings = build_filing_limits(settings, redis_client)
+    return CasesRuntime(db=db, config=config, settings=settings, lookups=lookups, filings=filings)
 
 
 async def _every(interval_s: float, name: str, work: Callable[[], object]) -> None:
@@ -75,36 +80,17 @@ async def _every(interval_s: float, name: str, work: Callable[[], object]) -> No
         await asyncio.sleep(interval_s)
 
 
-async def _migrate_until_ready(runtime: CasesRuntime, retry_s: float) -> None:
-    while not runtime.ready:
-        await asyncio.sleep(retry_s)
-        try:
-            await asyncio.to_thread(runtime.db.upgrade)
-            runtime.ready = True
-            log.info("case database is back; case endpoints are open")
-        except Exception as exc:
-            log.warning("case database still unavailable: %s", type(exc).__name__)
-
-
 @asynccontextmanager
 async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[CasesRuntime]:
-    """Migrate, then run the background loops; a database that is down gives 503s on cases, never a dead gateway."""
-    runtime = build_runtime(settings)
-    app.state.cases = runtime
+    """Inside the database lifespan (app.state.db): the background loops, which skip their pass while it is down."""
     redis_client = None
-    if settings.redis_url:  # replicas share the guess counters of case lookups and staff logins
+    if settings.redis_url:  # replicas share the guess counters of case lookups and the filing budgets
         import redis
 
         redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=0.25, socket_connect_timeout=0.25)
-        runtime.lookups, runtime.logins = build_limiters(settings, redis_client)
-        runtime.filings = build_filing_limits(settings, redis_client)
+    runtime = build_runtime(settings, app.state.db, redis_client)
+    app.state.cases = runtime
     tasks: list[asyncio.Task[None]] = []
-    try:
-        await asyncio.to_thread(runtime.db.upgrade)
-        runtime.ready = True
-    except Exception:
-        log.exception("case database unavailable at start-up; retrying in the background")
-        tasks.append(asyncio.create_task(_migrate_until_ready(runtime, 5.0)))
     client: httpx.Client | None = None
     if settings.case_background:
         tasks.append(asyncio.create_task(_every(settings.case_scheduler_interval_s, "overdue", runtime.run_overdue)))
@@ -114,7 +100,7 @@ async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Case
             c = client
 
             def deliver() -> None:
-                if runtime.ready:
+                if runtime.db.ready:
                     deliver_due(sessions=runtime.db.sessions, client=c, cfg=worker)
 
             tasks.append(asyncio.create_task(_every(settings.case_outbox_interval_s, "outbox", deliver)))
@@ -130,4 +116,3 @@ async def cases_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[Case
             client.close()
         if redis_client is not None:
             redis_client.close()
-        runtime.db.dispose()

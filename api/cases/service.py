@@ -15,19 +15,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.accounts.models import StaffUser
 from api.cases.config import CaseConfig, default_config
-from api.cases.models import Case, CaseCounter, Outbox, Rating, StaffUser, TimelineEvent
+from api.cases.models import Case, CaseCounter, Outbox, Rating, TimelineEvent
 from api.cases.phone import last4, mask_phone
 from api.cases.schemas import CaseCreate
-from api.cases.states import (
-    OVERDUE_CANDIDATES,
-    RATEABLE,
-    STATUS_NAMES,
-    IllegalTransition,
-    Status,
-    check_transition,
-)
-from api.cases.workdays import CHINA_TZ, add_working_days, china_today, utcnow
+from api.cases.states import OVERDUE_CANDIDATES, RATEABLE, STATUS_NAMES, IllegalTransition, Status, check_transition
+from api.core.clock import CHINA_TZ, add_working_days, china_today, utcnow
 from civic.privacy import mask_personal
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases.auth import Role
+from api.accounts.auth import Role
+from api.accounts.models import StaffUser
 from api.cases.config import CaseConfig, default_config
 from api.cases.departments import Department
-from api.cases.models import CallerLookup, Case, StaffUser
+from api.cases.models import CallerLookup, Case
 from api.cases.phone import mask_phone
 from api.cases.service import (
     SYSTEM,
@@ -27,7 +28,7 @@ from api.cases.service import (
     transition,
 )
 from api.cases.states import DEDICATED, RATEABLE, TRANSITIONS, IllegalTransition, Status, check_transition
-from api.cases.workdays import add_working_days, utcnow
+from api.core.clock import add_working_days, utcnow
 from api.handoff.models import ChatTurn, Handoff
 
 VISIT_UNREACHED = 0  # an agent's 回访 that reached nobody: a line on the timeline, the case keeps waiting

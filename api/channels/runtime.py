@@ -18,6 +18,7 @@ from api.channels import store
 from api.channels.identity import install_log_redaction
 from api.channels.wechat_api import WeChatApi
 from api.channels.wechat_crypto import WeChatCrypto
+from api.core.db import Database
 from api.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,18 +46,14 @@ class ChannelsRuntime:
     wechat: WeChatAccount | None = None
     miniprogram: WeChatAccount | None = None
     telegram: TelegramChannel | None = None
-    sessions_source: Any = None  # object with `.db.sessions` and `.ready` (the case runtime), or a sessionmaker
+    db: Database | None = None  # the gateway's (app.state.db), shared for de-duplication and pending choices
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def sessions(self) -> store.Sessions | None:
         """None while the database is down: channels then answer without de-duplication rather than not at all."""
-        src = self.sessions_source
-        if src is None:
+        if self.db is None or not self.db.ready:
             return None
-        if hasattr(src, "db"):
-            return src.db.sessions if getattr(src, "ready", False) else None
-        sessions: store.Sessions = src
-        return sessions
+        return self.db.sessions
 
     def spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         """Background work that outlives the request (WeChat's async path, Telegram updates); errors are logged."""
@@ -92,8 +89,8 @@ def _account(
     )
 
 
-def build_runtime(settings: Settings, client: httpx.AsyncClient, sessions_source: Any = None) -> ChannelsRuntime:
-    rt = ChannelsRuntime(settings=settings, client=client, sessions_source=sessions_source)
+def build_runtime(settings: Settings, client: httpx.AsyncClient, db: Database | None = None) -> ChannelsRuntime:
+    rt = ChannelsRuntime(settings=settings, client=client, db=db)
     for name in ("wechat", "miniprogram"):  # the same account shape, configured by prefix
         if not getattr(settings, f"{name}_token"):
             continue
@@ -129,10 +126,10 @@ async def _prune_forever(rt: ChannelsRuntime, interval_s: float = 3600.0) -> Non
 
 @asynccontextmanager
 async def channels_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[ChannelsRuntime]:
-    """Runs inside the case lifespan, whose database it shares; pending replies get a few seconds at shutdown."""
+    """Runs inside the database lifespan, whose database it shares; pending replies get a few seconds at shutdown."""
     install_log_redaction()
     async with httpx.AsyncClient(timeout=10.0, trust_env=False) as client:
-        rt = build_runtime(settings, client, getattr(app.state, "cases", None))
+        rt = build_runtime(settings, client, getattr(app.state, "db", None))
         app.state.channels = rt
         pruner = asyncio.create_task(_prune_forever(rt))
         try:

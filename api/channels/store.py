@@ -10,9 +10,9 @@ from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, delete, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from api.cases.models import Base, UTCDateTime
-from api.cases.workdays import utcnow
 from api.chat.schemas import Button
+from api.core.clock import utcnow
+from api.core.db import Base, UTCDateTime
 
 # States of one inbound message. pending: a replica runs the turn; ready: the answer waits to be returned
 # passively; async: the first request answered "success", the answer goes out through the send API; sent: done.

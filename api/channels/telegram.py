@@ -25,6 +25,7 @@ from api.channels.render import say
 from api.channels.runtime import ChannelsRuntime, get_channels
 from api.chat import feedback
 from api.chat.schemas import Button, Channel, ChatReply, ChatService
+from api.core.db import Database
 from api.deps import ChatDep
 from api.settings import Settings
 
@@ -183,15 +184,13 @@ class GatewayChat:
 
 
 async def poll(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
-    from api.cases.db import CaseDB
-
     install_log_redaction()
-    db = CaseDB.connect(settings.database_url)
+    db = Database.connect(settings.database_url)
     await asyncio.to_thread(db.upgrade)
     async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
         from api.channels.runtime import build_runtime
 
-        rt = build_runtime(settings, client, db.sessions)
+        rt = build_runtime(settings, client, db)
         if rt.telegram is None:
             raise SystemExit("TELEGRAM_BOT_TOKEN is not set")
         tg = rt.telegram

@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from api.cases.models import Base, UTCDateTime
-from api.cases.workdays import utcnow
 from api.chat.schemas import ChatMeta
+from api.core.clock import utcnow
+from api.core.db import Base, Database, UTCDateTime
 from api.handoff.models import ChatTurn
 
 log = logging.getLogger(__name__)
@@ -91,12 +91,12 @@ def record(*, session: Session, turn_id: int, sender: str, value: Value) -> Answ
     return None
 
 
-def record_best_effort(runtime: Any, *, turn_id: int, sender: str, value: Value) -> bool:
-    """The same for callers with a CasesRuntime; False when the turn is not the sender's or the database failed."""
+def record_best_effort(db: Database | None, *, turn_id: int, sender: str, value: Value) -> bool:
+    """The same for callers without a session; False when the turn is not the sender's or the database failed."""
     try:
-        if runtime is None or not runtime.ready:
+        if db is None or not db.ready:
             return False
-        with runtime.db.sessions() as session:
+        with db.sessions() as session:
             return record(session=session, turn_id=turn_id, sender=sender, value=value) is not None
     except Exception:
         log.exception("could not record answer feedback")

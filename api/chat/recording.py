@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from api.chat import feedback
 from api.chat.content import Messages
 from api.chat.schemas import Channel, ChatMessage, ChatMeta, ChatReply, ChatService, Route
+from api.core.db import Database
 from api.handoff import mode
 from api.handoff.service import record_turn_best_effort
 
@@ -31,14 +32,14 @@ class RecordingChatService:
     def __init__(
         self,
         inner: ChatService,
-        cases_runtime: Any,
+        db: Database | None,
         metrics: TurnMetrics | None = None,
         *,
         messages: Messages | None = None,
         policy: mode.Policy | None = None,
     ) -> None:
         self.inner = inner
-        self.cases_runtime = cases_runtime
+        self.db = db  # the gateway's (app.state.db); None or not ready: turns are answered, not recorded
         self.metrics = metrics
         self.messages = messages
         self.policy = policy  # None: no handoff mode (the bot answers every turn)
@@ -62,7 +63,7 @@ class RecordingChatService:
         )
         turn_id = await asyncio.to_thread(
             record_turn_best_effort,
-            self.cases_runtime,
+            self.db,
             sender=sender,
             channel=channel,
             text=message,
@@ -78,11 +79,11 @@ class RecordingChatService:
 
     def _hold(self, sender: str, message: str, channel: Channel, key: str | None) -> mode.Held | None:
         """Without a database the bot answers: a citizen is never left with silence because of an outage."""
-        rt = self.cases_runtime
-        if self.policy is None or self.messages is None or rt is None or not getattr(rt, "ready", False):
+        db = self.db
+        if self.policy is None or self.messages is None or db is None or not db.ready:
             return None
         try:
-            with rt.db.sessions() as session:
+            with db.sessions() as session:
                 return mode.hold(
                     session=session,
                     sender=sender,

@@ -56,7 +56,7 @@ async def chat_lifespan(app: FastAPI, settings: Settings, state: AppState) -> As
         app.state.chat_runtime = runtime
         app.state.chat = RecordingChatService(
             service,
-            getattr(app.state, "cases", None),
+            getattr(app.state, "db", None),
             getattr(app.state, "metrics", None),
             messages=messages,
             policy=Policy.from_settings(settings, messages),  # handoff mode: the bot is quiet while a person talks

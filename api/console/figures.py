@@ -13,8 +13,8 @@ from api.cases.config import CaseConfig
 from api.cases.models import Case, Rating, TimelineEvent
 from api.cases.service import overdue_condition
 from api.cases.states import Status
-from api.cases.workdays import CHINA_TZ, china_today, utcnow
 from api.chat.feedback import AnswerFeedback
+from api.core.clock import CHINA_TZ, china_today, utcnow
 from api.handoff.models import ChatTurn
 from index.catalogue import Catalogue
 
@@ -72,7 +72,7 @@ def helpful_rates(*, session: Session, cat: Catalogue, since: datetime) -> list[
         .group_by(AnswerFeedback.route_id, AnswerFeedback.value)
     ):
         if route_id is not None:  # the query leaves those out; this is for the type checker
-            counts[route_id][value] += int(n)
+            counts[cat.resolve(route_id)][value] += int(n)  # an alias entry's turns count for the item it names
     rates = []
     for entry_id, c in counts.items():
         entry = cat.get(entry_id)
@@ -104,7 +104,7 @@ def compute(*, session: Session, cat: Catalogue, config: CaseConfig, days: int =
         if confident and kind in ANSWERED_KINDS:
             answered += 1
         if route_id and kind in ("guide", "bundle", "window"):
-            asked[route_id] += 1
+            asked[cat.resolve(route_id)] += 1
     channels = sorted({c for c, _ in senders})
     per_channel_day = {c: [len(senders.get((c, d), ())) for d in day_list] for c in channels}
     top_items: list[tuple[str, float]] = []

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.cases.states import STATUS_NAMES, Status
-from api.cases.workdays import CHINA_TZ
 from api.console import security
 from api.console import wording as console_wording
+from api.core.clock import CHINA_TZ
+from api.core.errors import error_route
 from api.handoff.delivery import PUSHED
+from api.handoff.models import HandoffDelivery
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
@@ -60,7 +60,7 @@ env.filters["role_name"] = _role_name
 env.filters["handoff_status"] = lambda v: {"open": "待回复", "answered": "已回复", "closed": "已结束"}.get(v, v)
 
 
-def delivery_label(d: Any) -> str:
+def delivery_label(d: HandoffDelivery) -> str:
     """The state of a line sent to the citizen (api/handoff/delivery.py), as the agent reads it in the thread."""
     if d.state == "sent":
         return "已送达" if d.channel not in PUSHED else "已发送"
@@ -106,28 +106,21 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
 
 
-class ConsoleRoute(APIRoute):
-    """Errors as pages: 401 shows the login form, 303 follows, the rest an error page with the same status."""
+def _error_page(request: Request, exc: HTTPException) -> Response:
+    if exc.status_code == 303 and exc.headers:
+        return see_other(exc.headers["Location"])
+    if exc.status_code == 401:
+        return login_page(request, 401)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    if wants_json or request.url.path.startswith("/console/api/"):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
+    return render(request, "error.html", exc.status_code, message=str(exc.detail), code=exc.status_code)
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        original = super().get_route_handler()
 
-        async def handler(request: Request) -> Response:
-            try:
-                return await original(request)
-            except HTTPException as exc:
-                if exc.status_code == 303 and exc.headers:
-                    return see_other(exc.headers["Location"])
-                if exc.status_code == 401:
-                    return login_page(request, 401)
-                wants_json = "application/json" in request.headers.get("accept", "")
-                if wants_json or request.url.path.startswith("/console/api/"):
-                    from fastapi.responses import JSONResponse
+def _form_error_page(request: Request, exc: RequestValidationError) -> Response:
+    fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+    return render(request, "error.html", 422, message=f"填写的内容有误：{'、'.join(fields)}", code=422)
 
-                    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
-                return render(request, "error.html", exc.status_code, message=str(exc.detail), code=exc.status_code)
-            except RequestValidationError as exc:
-                fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-                return render(request, "error.html", 422, message=f"填写的内容有误：{'、'.join(fields)}", code=422)
 
-        return handler
+# errors as pages: 401 shows the login form, 303 follows, the rest an error page with the same status
+ConsoleRoute = error_route("ConsoleRoute", on_validation=_form_error_page, on_http=_error_page)

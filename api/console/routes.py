@@ -13,19 +13,22 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
+from api.accounts import auth
+from api.accounts.auth import Role
+from api.accounts.deps import LoginLimiterDep
+from api.accounts.models import StaffUser
 from api.answer.service import Answerer
-from api.cases import auth
-from api.cases.auth import Role
-from api.cases.deps import CaseConfigDep, CaseSessionDep, GuesserDep, RuntimeDep
-from api.cases.guesses import retry_after
-from api.cases.models import StaffUser
+from api.cases.deps import CaseConfigDep, GuesserDep
 from api.cases.schemas import MAX_DESCRIPTION
 from api.chat.content import load_messages
 from api.console import charts, figures, gaps, routes_handoffs, routes_workorders, security, talk
 from api.console.forms import FormDep
 from api.console.pages import STATIC_DIR, ConsoleRoute, login_page, render, see_other
 from api.console.security import AdminUser, AgentUser, SupervisorUser
+from api.core.deps import DatabaseDep, SessionDep, SettingsDep
+from api.core.guesses import retry_after
 from api.deps import CatalogueDep, StateDep
+from index.catalogue import Catalogue
 
 router = APIRouter(prefix="/console", tags=["console"], route_class=ConsoleRoute, include_in_schema=False)
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
@@ -47,7 +50,14 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, form: FormDep, runtime: RuntimeDep, guesser: GuesserDep) -> Response:
+def login(
+    request: Request,
+    form: FormDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    guesser: GuesserDep,
+    logins: LoginLimiterDep,
+) -> Response:
     cookie = request.cookies.get(security.LOGIN_CSRF_COOKIE, "")
     given = form.get("csrf_token", "")
     if not cookie or not given or not hmac.compare_digest(cookie.encode(), given.encode()):
@@ -55,17 +65,17 @@ def login(request: Request, form: FormDep, runtime: RuntimeDep, guesser: Guesser
     username = form.get("username", "").strip()[:64]
     password = form.get("password", "")[:256]
     key = auth.login_key(username)  # the staff API counts the same guesses (api/cases/routes_staff.py)
-    wait = runtime.logins.attempt(key, guesser) if username else 0.0
+    wait = logins.attempt(key, guesser) if username else 0.0
     if wait:
         page = login_page(request, 429, error=load_messages().text("cases", "too_many_logins"))
         page.headers.update(retry_after(wait))
         return page
-    with runtime.db.sessions() as session:
+    with db.sessions() as session:
         user = auth.authenticate(session=session, username=username, password=password) if username else None
         if user is None:
             return login_page(request, 401, error="用户名或密码不对")
-        runtime.logins.succeeded(key, guesser)
-        token, _ = auth.issue_token(session=session, user=user, ttl=timedelta(hours=runtime.settings.staff_token_hours))
+        logins.succeeded(key, guesser)
+        token, _ = auth.issue_token(session=session, user=user, ttl=timedelta(hours=settings.staff_token_hours))
         must_change = user.must_change_password
     resp = see_other("/console/password" if must_change else "/console")
     resp.set_cookie(
@@ -73,8 +83,8 @@ def login(request: Request, form: FormDep, runtime: RuntimeDep, guesser: Guesser
         token,
         httponly=True,
         samesite="strict",
-        secure=runtime.settings.app_env == "production",
-        max_age=runtime.settings.staff_token_hours * 3600,
+        secure=settings.app_env == "production",
+        max_age=settings.staff_token_hours * 3600,
         path=security.COOKIE_PATH,
     )
     resp.delete_cookie(security.LOGIN_CSRF_COOKIE, path=security.COOKIE_PATH)
@@ -82,7 +92,7 @@ def login(request: Request, form: FormDep, runtime: RuntimeDep, guesser: Guesser
 
 
 @router.post("/logout")
-def logout(request: Request, session: CaseSessionDep, _user: AgentUser) -> Response:
+def logout(request: Request, session: SessionDep, _user: AgentUser) -> Response:
     token = request.cookies.get(security.SESSION_COOKIE)
     if token:
         auth.revoke_token(session=session, token=token)
@@ -97,7 +107,7 @@ def password_form(request: Request, user: AgentUser) -> Response:
 
 
 @router.post("/password")
-def change_password(request: Request, form: FormDep, session: CaseSessionDep, user: AgentUser) -> Response:
+def change_password(request: Request, form: FormDep, session: SessionDep, user: AgentUser) -> Response:
     current, new, again = form.get("current", ""), form.get("new", ""), form.get("again", "")
     error = None
     if auth.authenticate(session=session, username=user.username, password=current) is None:
@@ -135,7 +145,7 @@ def _public_url(request: Request, path: str) -> str:
 
 
 def _card_json(
-    request: Request, cat: Any, entry_id: str, score: float | None = None, *, sure: bool = True
+    request: Request, cat: Catalogue, entry_id: str, score: float | None = None, *, sure: bool = True
 ) -> dict[str, Any] | None:
     """`sure` is false below the abstention threshold: then there is no 话术 to read out, only the card to check."""
     card = talk.card_for(cat, entry_id)
@@ -220,7 +230,7 @@ def qr(
 ) -> Response:
     if cat.kind_of(entry_id) is None:
         raise HTTPException(status_code=404, detail="没有这个办事指南")
-    url = _public_url(request, f"/guides/{entry_id}")
+    url = _public_url(request, f"/guides/{cat.resolve(entry_id)}")  # a printed code points at the canonical page
     return Response(talk.qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})
 
 
@@ -238,7 +248,7 @@ router.include_router(routes_handoffs.router)
 
 
 @router.get("/gaps", response_class=HTMLResponse)
-def gap_list(request: Request, user: SupervisorUser, session: CaseSessionDep, state: StateDep) -> Response:
+def gap_list(request: Request, user: SupervisorUser, session: SessionDep, state: StateDep) -> Response:
     found = gaps.find_gaps(session=session, searcher=state.searcher)
     return render(
         request,
@@ -253,19 +263,20 @@ def gap_list(request: Request, user: SupervisorUser, session: CaseSessionDep, st
 
 @router.post("/gaps/proposals")
 def gap_propose(
-    request: Request, form: FormDep, user: SupervisorUser, session: CaseSessionDep, cat: CatalogueDep
+    request: Request, form: FormDep, user: SupervisorUser, session: SessionDep, cat: CatalogueDep
 ) -> Response:
     text = (form.get("text") or "").strip()[:200]
     entry_id = (form.get("entry_id") or "").strip()[:100]
     if not text or cat.kind_of(entry_id) is None:
         raise HTTPException(status_code=422, detail="请填写问题并选择一个存在的办事指南编号")
     count = int(form["count"]) if form.get("count", "").isdigit() else 1
-    gaps.propose(session=session, text=text, entry_id=entry_id, count=count, by=user.username)
+    # an alias entry's id (same_as) proposes for the item it names: that file holds the aliases
+    gaps.propose(session=session, text=text, entry_id=cat.resolve(entry_id), count=count, by=user.username)
     return see_other("/console/gaps")
 
 
 @router.get("/gaps/proposals.csv")
-def gap_csv(_user: SupervisorUser, session: CaseSessionDep, cat: CatalogueDep) -> Response:
+def gap_csv(_user: SupervisorUser, session: SessionDep, cat: CatalogueDep) -> Response:
     body = "\ufeff" + gaps.to_csv(gaps.proposals(session=session), cat)  # BOM: Excel opens it as UTF-8
     return Response(
         body,
@@ -275,7 +286,7 @@ def gap_csv(_user: SupervisorUser, session: CaseSessionDep, cat: CatalogueDep) -
 
 
 @router.get("/gaps/proposals.yml")
-def gap_yaml(_user: SupervisorUser, session: CaseSessionDep, cat: CatalogueDep) -> Response:
+def gap_yaml(_user: SupervisorUser, session: SessionDep, cat: CatalogueDep) -> Response:
     return Response(
         gaps.to_yaml_patch(gaps.proposals(session=session), cat),
         media_type="text/yaml; charset=utf-8",
@@ -290,7 +301,7 @@ def gap_yaml(_user: SupervisorUser, session: CaseSessionDep, cat: CatalogueDep) 
 def figure_page(
     request: Request,
     user: SupervisorUser,
-    session: CaseSessionDep,
+    session: SessionDep,
     config: CaseConfigDep,
     cat: CatalogueDep,
     days: Annotated[int, Query(ge=1, le=90)] = 14,
@@ -312,13 +323,13 @@ def figure_page(
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users(request: Request, user: AdminUser, session: CaseSessionDep) -> Response:
+def users(request: Request, user: AdminUser, session: SessionDep) -> Response:
     rows = session.scalars(select(StaffUser).order_by(StaffUser.username)).all()
     return render(request, "users.html", user=user, rows=rows, roles=[r.name.lower() for r in Role])
 
 
 @router.post("/users")
-def create_user(request: Request, form: FormDep, user: AdminUser, session: CaseSessionDep) -> Response:
+def create_user(request: Request, form: FormDep, user: AdminUser, session: SessionDep) -> Response:
     """A new account gets a one-time password shown once; its owner must change it at first login."""
     username = (form.get("username") or "").strip()[:64]
     role = form.get("role", "agent")

@@ -16,23 +16,24 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.accounts.models import StaffUser
 from api.cases import service as case_service
 from api.cases.config import CaseConfig
-from api.cases.deps import CaseConfigDep, CaseSessionDep
-from api.cases.models import StaffUser
-from api.cases.phone import find_phone
+from api.cases.deps import CaseConfigDep
 from api.cases.schemas import MAX_DESCRIPTION, CaseCreate, CitizenChannel
-from api.cases.workdays import utcnow
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
 from api.console import wording as console_wording
 from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, beijing, delivery_label, render, see_other
 from api.console.security import AgentUser
+from api.core.clock import utcnow
+from api.core.deps import SessionDep
 from api.handoff import delivery as handoff_delivery
 from api.handoff import queue
 from api.handoff import service as handoff_service
 from api.handoff.models import Handoff, HandoffMessage
+from civic.phone import find_phone
 from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/handoffs", route_class=ConsoleRoute)
@@ -128,7 +129,7 @@ def _counts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 @router.get("")
-def handoffs(request: Request, user: AgentUser, session: CaseSessionDep, status: StatusFilter = "") -> Response:
+def handoffs(request: Request, user: AgentUser, session: SessionDep, status: StatusFilter = "") -> Response:
     rows = _rows(request, session, status)
     return render(
         request,
@@ -143,7 +144,7 @@ def handoffs(request: Request, user: AgentUser, session: CaseSessionDep, status:
 
 
 @router.get("/queue.json")
-def handoff_queue(request: Request, user: AgentUser, session: CaseSessionDep, status: StatusFilter = "") -> Response:
+def handoff_queue(request: Request, user: AgentUser, session: SessionDep, status: StatusFilter = "") -> Response:
     """The queue page's poll: the same rows, so it updates in place (no reload, focus kept)."""
     rows = _rows(request, session, status)
     body = {"rows": rows, **_counts(rows), "refreshed": _w("refreshed", time=beijing(utcnow(), "%H:%M:%S"))}
@@ -222,14 +223,14 @@ def _detail(
 
 @router.get("/{handoff_id}")
 def handoff_detail(
-    request: Request, handoff_id: int, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, handoff_id: int, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     return _detail(request, user, session, config, _handoff(session, handoff_id))
 
 
 @router.get("/{handoff_id}/messages")
 def handoff_messages(
-    handoff_id: int, user: AgentUser, session: CaseSessionDep, after: Annotated[int, Query(ge=0)] = 0
+    handoff_id: int, user: AgentUser, session: SessionDep, after: Annotated[int, Query(ge=0)] = 0
 ) -> JSONResponse:
     """New lines of a thread, for the open detail page: citizens keep writing while the agent reads. `deliveries`
     holds the state of every line sent to the citizen, so the page updates lines it already shows."""
@@ -241,7 +242,7 @@ def handoff_messages(
 
 @router.post("/{handoff_id}/reply")
 def handoff_reply(
-    request: Request, form: FormDep, handoff_id: int, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, handoff_id: int, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     handoff = _handoff(session, handoff_id)
     text = form_text(form, "text")
@@ -252,7 +253,7 @@ def handoff_reply(
 
 
 @router.post("/{handoff_id}/close")
-def handoff_close(request: Request, handoff_id: int, user: AgentUser, session: CaseSessionDep) -> Response:
+def handoff_close(request: Request, handoff_id: int, user: AgentUser, session: SessionDep) -> Response:
     """结束会话: the citizen is told, and the bot answers them again."""
     handoff_service.close_handoff(session=session, handoff=_handoff(session, handoff_id), agent=user.username)
     return see_other("/console/handoffs")
@@ -260,7 +261,7 @@ def handoff_close(request: Request, handoff_id: int, user: AgentUser, session: C
 
 @router.post("/{handoff_id}/deliveries/{delivery_id}/retry")
 def handoff_delivery_retry(
-    request: Request, handoff_id: int, delivery_id: int, user: AgentUser, session: CaseSessionDep
+    request: Request, handoff_id: int, delivery_id: int, user: AgentUser, session: SessionDep
 ) -> Response:
     """重新发送 a line whose delivery failed (the channel is fixed, or the citizen wrote again on WeChat)."""
     if handoff_delivery.retry(session=session, delivery_id=delivery_id, handoff_id=handoff_id) is None:
@@ -292,7 +293,7 @@ def case_channel(handoff_channel: str) -> CitizenChannel:
 
 @router.post("/{handoff_id}/case")
 def handoff_to_case(
-    request: Request, form: FormDep, handoff_id: int, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, handoff_id: int, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """转为工单: a case through the cases service, on the citizen's channel, with the transcript on its timeline. The
     same handoff files one case however often this is posted; the citizen is told the number unless unticked."""

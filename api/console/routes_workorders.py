@@ -19,11 +19,11 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.accounts.models import StaffUser
 from api.cases import service, timeline, workorders
 from api.cases.config import CaseConfig
-from api.cases.deps import CaseConfigDep, CaseSessionDep
-from api.cases.models import Case, StaffUser
-from api.cases.phone import mask_phone, normalize_phone
+from api.cases.deps import CaseConfigDep
+from api.cases.models import Case
 from api.cases.schemas import CaseCreate
 from api.cases.states import (
     OVERDUE_CANDIDATES,
@@ -34,13 +34,15 @@ from api.cases.states import (
     Status,
     manual_targets,
 )
-from api.cases.workdays import china_today
 from api.console import charts, figures
 from api.console import wording as console_wording
 from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, render, see_other
 from api.console.security import COOKIE_PATH, AgentUser, SupervisorUser
+from api.core.clock import china_today
+from api.core.deps import SessionDep
 from api.deps import CatalogueDep, StateDep, get_state
+from civic.phone import mask_phone, normalize_phone
 from civic.privacy import mask_personal
 from index.catalogue import Catalogue
 
@@ -108,7 +110,7 @@ def case_row(case: Case, config: CaseConfig, today: Any, cat: Catalogue | None =
 def cases(
     request: Request,
     user: AgentUser,
-    session: CaseSessionDep,
+    session: SessionDep,
     config: CaseConfigDep,
     cat: CatalogueDep,
     status: Annotated[str, Query(max_length=16)] = "",
@@ -147,7 +149,7 @@ def cases(
 
 @router.get("/supervision", response_class=Response)
 def supervision(
-    request: Request, user: SupervisorUser, session: CaseSessionDep, config: CaseConfigDep, cat: CatalogueDep
+    request: Request, user: SupervisorUser, session: SessionDep, config: CaseConfigDep, cat: CatalogueDep
 ) -> Response:
     """督办: overdue (督办 included), everything reopened or overdue waiting for a supervisor, 延期 requests to decide,
     and the cases departments 退回ed to their dispatcher."""
@@ -207,7 +209,7 @@ def new_case(
     cat: CatalogueDep,
     item_id: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
-    entry = cat.items.get(item_id) if item_id else None
+    entry = cat.item(item_id) if item_id else None
     values = {"item_id": entry.id if entry else "", "item_name": entry.name if entry else ""}
     return _new_case_page(request, user, config, values)
 
@@ -236,8 +238,8 @@ def item_search(
 
 def resolve_item(cat: Catalogue, item_id: str, item_name: str) -> tuple[str | None, bool]:
     """(item id, ok): the picked id, else a typed name matched exactly or by the only name containing it."""
-    if item_id and item_id in cat.items:
-        return item_id, True
+    if item_id and cat.item(item_id) is not None:  # an alias entry's id (same_as) is the item it names
+        return cat.resolve(item_id), True
     name = item_name.strip()
     if not name:
         return None, True
@@ -250,7 +252,7 @@ def resolve_item(cat: Catalogue, item_id: str, item_name: str) -> tuple[str | No
 
 @router.post("/cases")
 def file_case(
-    request: Request, form: FormDep, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep, cat: CatalogueDep
+    request: Request, form: FormDep, user: AgentUser, session: SessionDep, config: CaseConfigDep, cat: CatalogueDep
 ) -> Response:
     """A caller's work order, channel hotline, filed by the agent: the phone is typed once here and masked after."""
     values = {
@@ -322,7 +324,8 @@ def _detail(
     names = {s.username: s.display_name or s.username for s in staff}
     supervisor = workorders.is_supervisor(user)
     in_department = workorders.belongs(user, case, config)
-    item_dept = cat.items[case.item_id].dept if cat is not None and case.item_id in cat.items else None
+    item = cat.item(case.item_id) if cat is not None and case.item_id else None
+    item_dept = item.dept if item is not None else None
     suggested = config.departments.suggest(category=case.category, item_dept=item_dept)
     done = request.cookies.get(DONE_COOKIE, "")
     not_merged = case.duplicate_of_id is None
@@ -361,7 +364,7 @@ def _detail(
 
 @router.get("/cases/{case_no}", response_class=Response)
 def case_detail(
-    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     page = _detail(request, user, session, config, _load(session, case_no))
     if DONE_COOKIE in request.cookies:  # the success line is shown once
@@ -400,7 +403,7 @@ def _act(
 
 @router.post("/cases/{case_no}/transition")
 def case_transition(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
     try:
@@ -415,7 +418,7 @@ def case_transition(
 
 @router.post("/cases/{case_no}/reply")
 def case_reply(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
     return _act(request, user, session, config, case, "reply", workorders.answer, text=form_text(form, "text") or "")
@@ -423,7 +426,7 @@ def case_reply(
 
 @router.post("/cases/{case_no}/note")
 def case_note(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
     text = form_text(form, "text")
@@ -435,7 +438,7 @@ def case_note(
 
 @router.post("/cases/{case_no}/assign")
 def case_assign(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """经办人; a department given here (the form of before) is a 派单."""
     case = _load(session, case_no)
@@ -454,7 +457,7 @@ def case_dispatch(
     form: FormDep,
     case_no: CaseNo,
     user: SupervisorUser,
-    session: CaseSessionDep,
+    session: SessionDep,
     config: CaseConfigDep,
 ) -> Response:
     case = _load(session, case_no)
@@ -469,14 +472,14 @@ def case_dispatch(
 
 @router.post("/cases/{case_no}/accept")
 def case_accept(
-    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     return _act(request, user, session, config, _load(session, case_no), "accept", workorders.accept)
 
 
 @router.post("/cases/{case_no}/return")
 def case_return(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
     return _act(
@@ -486,7 +489,7 @@ def case_return(
 
 @router.post("/cases/{case_no}/extension")
 def case_extension(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
     days = form.get("days", "").strip()
@@ -502,7 +505,7 @@ def case_extension_decision(
     form: FormDep,
     case_no: CaseNo,
     user: SupervisorUser,
-    session: CaseSessionDep,
+    session: SessionDep,
     config: CaseConfigDep,
 ) -> Response:
     case = _load(session, case_no)
@@ -515,7 +518,7 @@ def case_extension_decision(
 
 @router.post("/cases/{case_no}/visit")
 def case_visit(
-    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     case = _load(session, case_no)
     result = form.get("result", "").strip()
@@ -534,7 +537,7 @@ def case_merge(
     form: FormDep,
     case_no: CaseNo,
     user: SupervisorUser,
-    session: CaseSessionDep,
+    session: SessionDep,
     config: CaseConfigDep,
 ) -> Response:
     case = _load(session, case_no)
@@ -547,7 +550,7 @@ def case_merge(
 
 @router.post("/cases/{case_no}/phone", response_class=Response)
 def case_phone(
-    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """The full number only on purpose (to call back), and the look is written into the timeline."""
     case = _load(session, case_no)
@@ -560,7 +563,7 @@ def case_phone(
 
 @router.post("/cases/{case_no}/description", response_class=Response)
 def case_description(
-    request: Request, case_no: CaseNo, user: AgentUser, session: CaseSessionDep, config: CaseConfigDep
+    request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """The story with its phone and ID numbers, only on purpose (to act on them), audited like the phone."""
     case = _load(session, case_no)
@@ -583,7 +586,7 @@ def case_description(
 def callers(
     request: Request,
     user: AgentUser,
-    session: CaseSessionDep,
+    session: SessionDep,
     config: CaseConfigDep,
     cat: CatalogueDep,
     q: Annotated[str, Query(max_length=40)] = "",

@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from api.cases.auth import Role, user_for_token
-from api.cases.deps import CaseSessionDep
-from api.cases.models import StaffUser
+from api.accounts.auth import Role, user_for_token
+from api.accounts.models import StaffUser
+from api.core.deps import SessionDep
 
 SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
@@ -38,7 +38,7 @@ def new_login_csrf() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _current(request: Request, session: CaseSessionDep) -> StaffUser:
+def _current(request: Request, session: SessionDep) -> StaffUser:
     """Sync on purpose: FastAPI runs it in the threadpool, so a database wait never blocks the event loop."""
     token = request.cookies.get(SESSION_COOKIE)
     user = user_for_token(session=session, token=token) if token else None

@@ -11,6 +11,7 @@ from typing import Any
 import segno
 import yaml
 
+from api.answer.service import Answerer
 from index.catalogue import Catalogue, MergedMaterial
 from index.decision import load_calibration as load_decision
 from index.schema import Bundle, Item, Material, Online, Window
@@ -192,7 +193,7 @@ def card_for(cat: Catalogue, entry_id: str) -> Card | None:
     return None
 
 
-def abstain_threshold(searcher: Searcher, answerer: Any = None) -> float:
+def abstain_threshold(searcher: Searcher, answerer: Answerer | None = None) -> float:
     """Below this score a hit is no answer to read out: the Searcher's calibrated abstention threshold, or the chat's
     (index/decision.py, the Answerer's calibration) when that is stricter, so an agent never reads out what the
     chat would decline to answer."""

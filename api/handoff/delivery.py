@@ -18,7 +18,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from api.cases.outbox import backoff_delay
-from api.cases.workdays import utcnow
+from api.core.clock import utcnow
 from api.handoff.address import AddressBox, AddressError
 from api.handoff.models import Handoff, HandoffDelivery, HandoffMessage
 

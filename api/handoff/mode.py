@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.cases.workdays import utcnow
 from api.chat.content import Messages
+from api.core.clock import utcnow
 from api.handoff import service
 from api.handoff.models import Handoff, HandoffMessage
+from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Policy:
     human_words: tuple[str, ...]  # asking for a person again
 
     @classmethod
-    def from_settings(cls, settings: Any, messages: Messages) -> Policy:
+    def from_settings(cls, settings: Settings, messages: Messages) -> Policy:
         return cls(
             timeout=timedelta(minutes=settings.handoff_timeout_min),
             ack_every=timedelta(minutes=settings.handoff_ack_every_min),

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.cases.models import Base, UTCDateTime
-from api.cases.workdays import utcnow
+from api.core.clock import utcnow
+from api.core.db import Base, UTCDateTime
 
 # one handoff that is not closed per sender (0005_handoff_mode): a second 转人工 gets the open one back
 OPEN_ONLY = text("status != 'closed'")

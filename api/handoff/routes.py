@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Response
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints
 
-from api.cases.deps import CaseSessionDep
+from api.core.deps import SessionDep
 from api.deps import require_internal_token
 from api.handoff import service
 
@@ -59,7 +59,7 @@ INTERNAL = [Depends(require_internal_token)]
     include_in_schema=False,
     dependencies=INTERNAL,
 )
-def create_handoff(body: HandoffIn, session: CaseSessionDep, response: Response) -> HandoffCreated:
+def create_handoff(body: HandoffIn, session: SessionDep, response: Response) -> HandoffCreated:
     """One open handoff per sender: a second request while one is open gets that one back (200, existing)."""
     handoff, created = service.open_handoff(
         session=session,
@@ -76,7 +76,7 @@ def create_handoff(body: HandoffIn, session: CaseSessionDep, response: Response)
 @router.get("/handoffs/inbox/{sender}", response_model=list[InboxMessage], response_model_by_alias=True)
 def inbox(
     sender: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@-]+$")],
-    session: CaseSessionDep,
+    session: SessionDep,
     x_handoff_key: Annotated[str, Header(max_length=128)] = "",
     after: Annotated[int, Query(ge=0)] = 0,
 ) -> list[InboxMessage]:

@@ -9,10 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from fastapi import FastAPI
 
+from api.core.db import Database
 from api.handoff import delivery, mode
 from api.handoff.address import AddressBox
 from api.settings import Settings
@@ -24,16 +24,16 @@ log = logging.getLogger(__name__)
 class HandoffWorker:
     """One pass = `run_once()`; every replica may run it (deliveries are leased, hand-backs are idempotent)."""
 
-    cases: Any  # the CasesRuntime: `.ready` and `.db.sessions`
+    db: Database  # the gateway's (app.state.db); a pass while it is not ready does nothing
     send: delivery.Send
     box: AddressBox
     cfg: delivery.DeliveryConfig
     timeout: timedelta
 
     async def run_once(self) -> delivery.DeliveryStats:
-        if not getattr(self.cases, "ready", False):
+        if not self.db.ready:
             return delivery.DeliveryStats()
-        sessions = self.cases.db.sessions
+        sessions = self.db.sessions
 
         def expire() -> list[int]:
             with sessions() as session:
@@ -49,7 +49,7 @@ class HandoffWorker:
         return stats
 
 
-def build_worker(settings: Settings, cases: Any, send: delivery.Send) -> HandoffWorker:
+def build_worker(settings: Settings, db: Database, send: delivery.Send) -> HandoffWorker:
     cfg = delivery.DeliveryConfig(
         max_attempts=settings.handoff_delivery_max_attempts,
         backoff_s=settings.handoff_delivery_backoff_s,
@@ -57,7 +57,7 @@ def build_worker(settings: Settings, cases: Any, send: delivery.Send) -> Handoff
         lease_s=settings.handoff_delivery_lease_s,
     )
     timeout = timedelta(minutes=settings.handoff_timeout_min)
-    return HandoffWorker(cases=cases, send=send, box=AddressBox(settings.secret_key), cfg=cfg, timeout=timeout)
+    return HandoffWorker(db=db, send=send, box=AddressBox(settings.secret_key), cfg=cfg, timeout=timeout)
 
 
 async def _forever(worker: HandoffWorker, interval_s: float) -> None:
@@ -71,10 +71,10 @@ async def _forever(worker: HandoffWorker, interval_s: float) -> None:
 
 @asynccontextmanager
 async def handoff_lifespan(app: FastAPI, settings: Settings) -> AsyncIterator[HandoffWorker]:
-    """Inside the case and channel lifespans (their database and API clients); runs with CASE_BACKGROUND."""
+    """Inside the database and channel lifespans (their database and API clients); runs with CASE_BACKGROUND."""
     from api.channels.outbound import ChannelSender
 
-    worker = build_worker(settings, app.state.cases, ChannelSender(app.state.channels))
+    worker = build_worker(settings, app.state.db, ChannelSender(app.state.channels))
     app.state.handoff_worker = worker
     task = None
     if settings.case_background:

@@ -16,8 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.cases.workdays import utcnow
 from api.chat.content import load_messages
+from api.core.clock import utcnow
+from api.core.db import Database
 from api.handoff import delivery
 from api.handoff.models import ChatTurn, Handoff, HandoffMessage
 from index import text as text_mod
@@ -113,13 +114,13 @@ def follow_up(
     return msg
 
 
-def record_turn_best_effort(runtime: Any, **kwargs: Any) -> int | None:
-    """The same, for callers that must never fail because of analytics: takes the CasesRuntime, logs errors.
+def record_turn_best_effort(db: Database | None, **kwargs: Any) -> int | None:
+    """The same, for callers that must never fail because of analytics: takes the database, logs errors.
     Returns the turn's id (what per-answer feedback names), None when it was not recorded."""
     try:
-        if runtime is None or not runtime.ready:
+        if db is None or not db.ready:
             return None
-        with runtime.db.sessions() as session:
+        with db.sessions() as session:
             return record_turn(session=session, **kwargs).id
     except Exception:
         log.exception("could not record a chat turn")
@@ -156,12 +157,12 @@ def issue_key(*, session: Session, handoff_id: int, sender: str, presented: str 
     return key if getattr(result, "rowcount", 0) == 1 else None
 
 
-def issue_key_best_effort(runtime: Any, **kwargs: Any) -> str | None:
+def issue_key_best_effort(db: Database | None, **kwargs: Any) -> str | None:
     """issue_key for the chat route: without a database the reply still goes out, only without a key."""
     try:
-        if runtime is None or not runtime.ready:
+        if db is None or not db.ready:
             return None
-        with runtime.db.sessions() as session:
+        with db.sessions() as session:
             return issue_key(session=session, **kwargs)
     except Exception:
         log.exception("could not issue a handoff key")

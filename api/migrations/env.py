@@ -1,14 +1,14 @@
-"""Alembic environment: uses the connection handed over by api.cases.db.upgrade, or DATABASE_URL."""
+"""Alembic environment: uses the connection handed over by api.core.db.upgrade, or DATABASE_URL."""
 
 from __future__ import annotations
 
 from alembic import context
 
-from api.cases.db import make_engine
-from api.cases.models import Base
+from api.core.db import make_engine
+from api.migrations.metadata import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:

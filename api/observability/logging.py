@@ -8,11 +8,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-from api.cases.phone import mask_phone, normalize_phone
 from api.channels.identity import mask, redact
 from api.handoff.service import mask_personal
 from api.settings import Settings
 from civic import privacy
+from civic.phone import mask_phone, normalize_phone
 
 LogFormat = Literal["json", "text"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -23,8 +23,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.cases.models import Case, Outbox
 from api.cases.states import OPEN_STATUSES, Status
-from api.cases.workdays import china_today
 from api.chat.schemas import Channel, ChatMeta, RouteKind
+from api.core.clock import china_today
+from api.core.db import Database
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -192,10 +193,10 @@ class StateCollector(Collector):
             if self._cached is not None and now - self._cached[0] < self.cache_s:
                 return self._cached[1]
             stats: CaseStats | None = None
-            runtime = getattr(self.app.state, "cases", None)
-            if runtime is not None and runtime.ready:
+            db: Database | None = getattr(self.app.state, "db", None)
+            if db is not None and db.ready:
                 try:
-                    with runtime.db.sessions() as session:
+                    with db.sessions() as session:
                         stats = read_case_stats(session=session)
                 except Exception as exc:
                     log.warning("case metrics unavailable: %s", type(exc).__name__)

@@ -14,7 +14,8 @@ from api.channels.identity import PREFIXES, is_channel_sender
 from api.chat.recording import RecordingChatService
 from api.chat.runtime import ChatRuntime
 from api.chat.schemas import Channel, ChatMessage, ChatMeta, ChatReply, ChatRequest
-from api.deps import SettingsDep, client_ip, internal_caller
+from api.core.deps import SettingsDep
+from api.deps import client_ip, internal_caller
 from api.handoff import service as handoffs
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -83,7 +84,7 @@ async def chat(request: Request, settings: SettingsDep) -> Any:
         # this turn opened a handoff: its key goes to this reply only, and the widget polls the inbox with it
         reply.meta.handoff_key = await asyncio.to_thread(
             handoffs.issue_key_best_effort,
-            getattr(request.app.state, "cases", None),
+            getattr(request.app.state, "db", None),
             handoff_id=int(route.id),
             sender=req.sender,
             presented=key,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from api.channels.identity import is_channel_sender
 from api.chat import feedback
 from api.chat.runtime import ChatRuntime
+from api.core.db import Database
 from api.deps import client_ip, internal_caller
 
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -74,11 +75,11 @@ async def give_feedback(request: Request) -> Any:
     wait = rt.sender_limiter.hit(SENDER_KEY + req.sender)
     if wait:
         return _error(429, say.text("refusal", "rate_limited"), {"Retry-After": str(int(wait) + 1)})
-    cases = getattr(request.app.state, "cases", None)
-    if cases is None or not getattr(cases, "ready", False):
+    db: Database | None = getattr(request.app.state, "db", None)
+    if db is None or not db.ready:
         return _error(503, say.text("refusal", "server_error"))
     stored = await asyncio.to_thread(
-        feedback.record_best_effort, cases, turn_id=req.turn, sender=req.sender, value=req.value
+        feedback.record_best_effort, db, turn_id=req.turn, sender=req.sender, value=req.value
     )
     if not stored:  # not this sender's turn (or the database failed, which the log says)
         return _error(404, say.text("refusal", "feedback_unknown_turn"))

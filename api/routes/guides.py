@@ -15,6 +15,9 @@ router = APIRouter(prefix="/api/guides", tags=["guides"])
 
 @router.get("/{entry_id}")
 def get_guide(entry_id: str, cat: CatalogueDep) -> dict[str, Any]:
+    """An alias entry's id (`same_as`) answers with the item it names, `id` and all: the bot's client follows
+    no redirects, and the id it gets back is the one every other answer uses."""
+    entry_id = cat.resolve(entry_id)
     kind = cat.kind_of(entry_id)
     entry = cat.get(entry_id)
     if kind is None or entry is None:

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from api.core.db import Database
+
 router = APIRouter(tags=["health"])
 
 
@@ -18,13 +20,13 @@ def healthz() -> dict[str, str]:
 
 
 def _database_ok(request: Request) -> dict[str, Any]:
-    runtime = getattr(request.app.state, "cases", None)
-    if runtime is None:
+    db: Database | None = getattr(request.app.state, "db", None)
+    if db is None:
         return {"ok": False, "detail": "case system not started"}
-    if not runtime.ready:
+    if not db.ready:
         return {"ok": False, "detail": "migrations not applied yet"}
     try:
-        with runtime.db.engine.connect() as conn:
+        with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         return {"ok": False, "detail": type(exc).__name__}

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.deps import SearcherDep, SettingsDep
+from api.core.deps import SettingsDep
+from api.deps import SearcherDep
 
 router = APIRouter(prefix="/api", tags=["search"])
 

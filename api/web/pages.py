@@ -10,12 +10,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from api.chat.cards import BADGE_FIELDS
 from api.chat.content import load_messages
-from api.deps import CatalogueDep, SettingsDep, StateDep
+from api.core.deps import SettingsDep
+from api.deps import CatalogueDep, StateDep
 from index.catalogue import Catalogue
 from index.search import EmptyQuery
 
@@ -122,7 +123,14 @@ def home(request: Request, cat: CatalogueDep) -> HTMLResponse:
 @router.get("/guides/{entry_id}", response_class=HTMLResponse)
 def guide_page(
     request: Request, entry_id: str, cat: CatalogueDep, print_view: Annotated[str | None, Query(alias="print")] = None
-) -> HTMLResponse:
+) -> Response:
+    canonical = cat.resolve(entry_id)
+    if canonical != entry_id:
+        # an alias entry's id (`same_as`) is the same guide at the canonical address: a permanent move. 301, not
+        # 308: the page is only ever fetched with GET, so keeping the method buys nothing, and 301 is the one old
+        # browsers and in-app web views know; ?print=1 goes along
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(f"/guides/{canonical}{query}", status_code=301)
     kind = cat.kind_of(entry_id)
     printing = print_view not in (None, "", "0")
     if kind == "item":

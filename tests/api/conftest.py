@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.core.db import Database
 from api.main import create_app
 from api.settings import Settings, get_settings
 from tools.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
@@ -59,7 +59,7 @@ def staff(client: TestClient) -> Callable[[str], dict[str, str]]:
     def login(role: str, username: str | None = None) -> dict[str, str]:
         name = username or f"{role}-1"
         if name not in made:
-            db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+            db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
             with db.sessions() as session:
                 auth.create_user(session=session, username=name, password=PASSWORD, role=role, department="政务办")
             resp = client.post("/api/staff/login", json={"username": name, "password": PASSWORD})
@@ -105,8 +105,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def case_db(db_url: str) -> Iterator[CaseDB]:
-    db = CaseDB.connect(db_url)
+def case_db(db_url: str) -> Iterator[Database]:
+    db = Database.connect(db_url)
     db.upgrade()
     try:
         yield db

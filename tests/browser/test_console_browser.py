@@ -9,8 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.core.db import Database
 from api.main import create_app
 from api.settings import get_settings
 from index.search import Searcher
@@ -43,7 +43,7 @@ def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher)
         assert time.monotonic() < deadline and thread.is_alive(), "the gateway did not start"
         time.sleep(0.05)
     app.state.app.searcher = searcher
-    db: CaseDB = app.state.cases.db
+    db: Database = app.state.cases.db
     with db.sessions() as session:
         auth.create_user(session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王坐席")
     rasa.gateway_url = f"http://127.0.0.1:{port}"

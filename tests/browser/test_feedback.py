@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
 from api.chat.content import load_messages
+from api.core.db import Database
 from tests.browser.conftest import SCREENSHOTS, Live, shot
 
 SAY = load_messages()
@@ -58,7 +58,7 @@ def test_tap_not_useful_under_an_answer_and_see_it_in_the_console_gaps(page: Any
     page.reload()  # the choice is remembered with the conversation
     page.locator(".bw-feedback button[aria-pressed=true]", has_text=W["feedback_not_useful"]).wait_for(state="attached")
 
-    db: CaseDB = live.app.state.cases.db
+    db: Database = live.app.state.cases.db
     name = f"fb-{uuid.uuid4().hex[:8]}"
     with db.sessions() as session:
         auth.create_user(session=session, username=name, password=PASSWORD, role="supervisor", display_name="李科长")

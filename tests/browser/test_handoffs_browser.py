@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.core.db import Database
 from tests.browser.conftest import INTERNAL_TOKEN, Live, shot
 
 PASSWORD = "correct horse battery"
@@ -34,7 +34,7 @@ def agent_page(browser: Any, live: Live) -> Iterator[Any]:
     from playwright.sync_api import expect
 
     name = f"ho-{uuid.uuid4().hex[:6]}"
-    db: CaseDB = live.app.state.cases.db
+    db: Database = live.app.state.cases.db
     with db.sessions() as session:
         auth.create_user(session=session, username=name, password=PASSWORD, role="agent", display_name="李坐席")
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", device_scale_factor=1)

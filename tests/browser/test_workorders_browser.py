@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.core.db import Database
 from api.main import create_app
 from api.settings import get_settings
 from tests.api.conftest import make_settings
@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     while not srv.started:
         assert time.monotonic() < deadline and thread.is_alive(), "the gateway did not start"
         time.sleep(0.05)
-    db: CaseDB = app.state.cases.db
+    db: Database = app.state.cases.db
     with db.sessions() as session:
         auth.create_user(session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王派单")
         auth.create_user(

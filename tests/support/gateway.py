@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from api.cases.db import CaseDB
+from api.core.db import Database
 from api.handoff import service
 from api.handoff.models import Handoff
 from api.main import create_app
@@ -29,8 +29,8 @@ class GatewayRig:
     rasa: FakeRasa
 
     @property
-    def db(self) -> CaseDB:
-        db: CaseDB = self.client.app.state.cases.db  # type: ignore[attr-defined]
+    def db(self) -> Database:
+        db: Database = self.client.app.state.cases.db  # type: ignore[attr-defined]
         return db
 
     def handoff(self, handoff_id: int) -> Handoff:

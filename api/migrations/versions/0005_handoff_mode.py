@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from api.cases.models import UTCDateTime
+from api.core.db import UTCDateTime
 
 revision = "0005_handoff_mode"
 down_revision = "0004_handoff_key"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from api.cases.models import UTCDateTime
+from api.core.db import UTCDateTime
 
 revision = "0007_feedback"
 down_revision = "0006_delivery_parts"

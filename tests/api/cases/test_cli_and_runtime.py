@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 
 from api.cases.config import load_config
-from api.cases.db import alembic_config
+from api.core.db import alembic_config
 from api.main import create_app
 from api.settings import Settings
 from tests.api.cases.test_routes_citizen import file_case

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.cases import auth
+from api.accounts import auth
 from api.cases.models import Case, Outbox
 from api.cases.outbox import WorkerConfig, deliver_due, pending_count, sign, verify
 from api.main import create_app

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.cases import auth
+from api.accounts import auth
 from api.main import create_app
 from api.settings import get_settings
 from tests.api.cases.test_routes_citizen import GOOD, NO_FILING_LIMITS, file_case

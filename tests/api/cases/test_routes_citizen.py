@@ -172,6 +172,14 @@ def test_bad_input_is_422_in_chinese_without_echo(client: TestClient, patch: dic
         assert patch["phone"] not in resp.text and "input" not in errors[0]
 
 
+def test_an_alias_item_id_is_filed_as_the_item_it_names(client: TestClient) -> None:
+    """new-car-registration is an alias entry (same_as) of vehicle-registration: one id per service in the cases."""
+    no = file_case(client, item_id="new-car-registration")["case_no"]
+    with client.app.state.cases.db.sessions() as session:  # type: ignore[attr-defined]
+        case = service.get_case(session=session, case_no=no)
+        assert case is not None and case.item_id == "vehicle-registration"
+
+
 def test_description_of_exactly_2000_characters_is_fine(client: TestClient) -> None:
     file_case(client, description="字" * 2000)
 

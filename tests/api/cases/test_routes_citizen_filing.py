@@ -11,7 +11,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from api.cases import service
-from api.cases.db import CaseDB
+from api.core.db import Database
 from api.main import create_app
 from api.settings import Settings
 from tests.api.conftest import make_settings
@@ -38,7 +38,7 @@ def post(client: TestClient, headers: dict[str, str] | None = None, **fields: An
 
 
 def recorded_channel(client: TestClient, case_no: str) -> str:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         case = service.get_case(session=session, case_no=case_no)
         assert case is not None
@@ -46,7 +46,7 @@ def recorded_channel(client: TestClient, case_no: str) -> str:
 
 
 def case_count(client: TestClient) -> int:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         return service.list_cases(session=session, flt=service.CaseFilter(), limit=1)[1]
 

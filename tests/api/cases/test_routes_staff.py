@@ -8,8 +8,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.cases import auth
-from api.cases.models import StaffUser
+from api.accounts import auth
+from api.accounts.models import StaffUser
 from tests.api.cases.test_routes_citizen import MASKED_STORY, STORY, STORY_NUMBERS, file_case, from_address
 from tests.api.conftest import PASSWORD
 

@@ -9,17 +9,17 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
 from api.cases.models import CallerLookup, Case
-from api.cases.workdays import add_working_days
+from api.core.clock import add_working_days
+from api.core.db import Database
 from api.main import create_app
 from tests.api.cases.test_routes_citizen import file_case
 from tests.api.conftest import PASSWORD, make_settings
 
 
 def _login(client: TestClient, name: str, role: str, department: str | None) -> dict[str, str]:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         auth.create_user(session=session, username=name, password=PASSWORD, role=role, department=department)
     token = client.post("/api/staff/login", json={"username": name, "password": PASSWORD}).json()["access_token"]
@@ -113,7 +113,7 @@ def test_caller_search_by_phone_or_case_number_is_audited(client: TestClient, st
     assert client.get("/api/staff/callers", params={"phone": "12345"}, headers=agent).status_code == 422
     assert client.get("/api/staff/callers", params={"case_no": "YS20000101-000001"}, headers=agent).status_code == 404
     assert TestClient(client.app).get("/api/staff/callers", params={"phone": "13812345678"}).status_code == 401
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         rows = session.scalars(select(CallerLookup).order_by(CallerLookup.id)).all()
         assert [(r.actor, r.phone_masked, r.case_no, r.found) for r in rows] == [
@@ -129,6 +129,6 @@ def test_chat_cases_link_the_sender_only_from_the_action_server(tmp_path: Path) 
         internal = {"X-Internal-Token": "test-internal-token"}
         assert client.post("/api/cases", json={**body, "sender": "wx-1"}, headers=internal).status_code == 201
         assert client.post("/api/cases", json={**body, "sender": "forged"}).status_code == 201  # files as web
-        db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+        db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
         with db.sessions() as session:
             assert set(session.scalars(select(Case.sender))) == {None, "wx-1"}

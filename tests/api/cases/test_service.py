@@ -13,11 +13,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from api.cases import service
-from api.cases.db import CaseDB
-from api.cases.models import Base, Case, CaseCounter, TimelineEvent
+from api.cases.models import Case, CaseCounter, TimelineEvent
 from api.cases.schemas import CaseCreate
 from api.cases.states import Status
-from api.cases.workdays import china_today, is_working_day
+from api.core.clock import china_today, is_working_day
+from api.core.db import Database
+from api.migrations.metadata import metadata
 
 CASE_NO = re.compile(r"^YS\d{8}-\d{6}$")
 
@@ -33,12 +34,12 @@ def new_case(**kw: str) -> CaseCreate:
     return CaseCreate(**data)  # type: ignore[arg-type]
 
 
-def _create(db: CaseDB, case_in: CaseCreate) -> str:
+def _create(db: Database, case_in: CaseCreate) -> str:
     with db.sessions() as session:
         return service.create_case(session=session, case_in=case_in).case_no
 
 
-def test_hundred_parallel_creates_get_distinct_numbers(case_db: CaseDB) -> None:
+def test_hundred_parallel_creates_get_distinct_numbers(case_db: Database) -> None:
     with ThreadPoolExecutor(max_workers=20) as pool:
         numbers = list(pool.map(lambda i: _create(case_db, new_case(description=f"第 {i} 件")), range(100)))
     assert len(set(numbers)) == 100
@@ -49,7 +50,7 @@ def test_hundred_parallel_creates_get_distinct_numbers(case_db: CaseDB) -> None:
     assert sorted(int(n[-6:]) for n in numbers) == list(range(1, 101))
 
 
-def test_idempotency_key_returns_the_same_case_even_in_parallel(case_db: CaseDB) -> None:
+def test_idempotency_key_returns_the_same_case_even_in_parallel(case_db: Database) -> None:
     with ThreadPoolExecutor(max_workers=10) as pool:
         numbers = list(pool.map(lambda _: _create(case_db, new_case(idempotency_key="wx-msg-1")), range(10)))
     assert len(set(numbers)) == 1
@@ -57,14 +58,14 @@ def test_idempotency_key_returns_the_same_case_even_in_parallel(case_db: CaseDB)
     assert other_channel != numbers[0]
 
 
-def test_deadline_is_in_working_days(case_db: CaseDB) -> None:
+def test_deadline_is_in_working_days(case_db: Database) -> None:
     with case_db.sessions() as session:
         case = service.create_case(session=session, case_in=new_case(category="system-failure"))
         assert case.deadline > china_today()
         assert is_working_day(case.deadline)
 
 
-def test_bad_rating_reopens_and_good_rating_closes(case_db: CaseDB) -> None:
+def test_bad_rating_reopens_and_good_rating_closes(case_db: Database) -> None:
     with case_db.sessions() as session:
         case = service.create_case(session=session, case_in=new_case())
         service.transition(session=session, case=case, target=Status.IN_PROGRESS, actor="staff:a")
@@ -79,7 +80,7 @@ def test_bad_rating_reopens_and_good_rating_closes(case_db: CaseDB) -> None:
         assert [r.score for r in case.ratings] == [2, 5]
 
 
-def test_overdue_cases_go_to_supervision_once(case_db: CaseDB) -> None:
+def test_overdue_cases_go_to_supervision_once(case_db: Database) -> None:
     with case_db.sessions() as session:
         late = service.create_case(session=session, case_in=new_case())
         fresh = service.create_case(session=session, case_in=new_case())
@@ -99,7 +100,7 @@ def test_overdue_cases_go_to_supervision_once(case_db: CaseDB) -> None:
         assert case.timeline[-1].kind == "overdue" and case.timeline[-1].actor == "system"
 
 
-def test_history_cannot_be_edited_or_deleted(case_db: CaseDB) -> None:
+def test_history_cannot_be_edited_or_deleted(case_db: Database) -> None:
     _create(case_db, new_case())
     for sql in ("UPDATE timeline_events SET note = 'x'", "DELETE FROM timeline_events", "DELETE FROM cases"):
         with case_db.sessions() as session, pytest.raises(DBAPIError):
@@ -109,7 +110,7 @@ def test_history_cannot_be_edited_or_deleted(case_db: CaseDB) -> None:
         assert session.scalar(select(func.count()).select_from(TimelineEvent)) == 1
 
 
-def test_migrations_match_the_models(case_db: CaseDB) -> None:
+def test_migrations_match_the_models(case_db: Database) -> None:
     with case_db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)  # what env.py gives Alembic
     assert diff == []

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from api.cases import service
 from api.cases.config import default_config
-from api.cases.db import CaseDB
 from api.cases.models import Case
 from api.cases.schemas import CaseCreate
 from api.cases.states import TRANSITIONS, IllegalTransition, Status, can_transition
+from api.core.db import Database
 
 ALL_PAIRS = list(itertools.product(Status, Status))
 LEGAL = [(a, b) for a, b in ALL_PAIRS if b in TRANSITIONS[a]]
@@ -59,7 +59,7 @@ def _case_in(session: Session, status: Status) -> Case:
 
 
 @pytest.mark.parametrize(("current", "target"), LEGAL, ids=[f"{a}->{b}" for a, b in LEGAL])
-def test_legal_transition(case_db: CaseDB, current: Status, target: Status) -> None:
+def test_legal_transition(case_db: Database, current: Status, target: Status) -> None:
     with case_db.sessions() as session:
         case = _case_in(session, current)
         before = len(case.timeline)
@@ -73,7 +73,7 @@ def test_legal_transition(case_db: CaseDB, current: Status, target: Status) -> N
 
 
 @pytest.mark.parametrize(("current", "target"), ILLEGAL, ids=[f"{a}->{b}" for a, b in ILLEGAL])
-def test_illegal_transition(case_db: CaseDB, current: Status, target: Status) -> None:
+def test_illegal_transition(case_db: Database, current: Status, target: Status) -> None:
     with case_db.sessions() as session:
         case = _case_in(session, current)
         case_no, before = case.case_no, len(case.timeline)
@@ -86,7 +86,7 @@ def test_illegal_transition(case_db: CaseDB, current: Status, target: Status) ->
         assert len(stored.timeline) == before
 
 
-def test_supervision_gets_a_fresh_deadline(case_db: CaseDB) -> None:
+def test_supervision_gets_a_fresh_deadline(case_db: Database) -> None:
     with case_db.sessions() as session:
         case = _case_in(session, Status.CLOSED)
         service.transition(session=session, case=case, target=Status.SUPERVISED, actor="system")

@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases import auth, service, workorders
+from api.accounts import auth
+from api.accounts.models import StaffUser
+from api.cases import service, workorders
 from api.cases.config import CaseConfig, default_config, load_config
-from api.cases.db import CaseDB
-from api.cases.models import CallerLookup, Case, Outbox, StaffUser
+from api.cases.models import CallerLookup, Case, Outbox
 from api.cases.schemas import CaseCreate
 from api.cases.states import IllegalTransition, Status
-from api.cases.workdays import add_working_days, china_today
+from api.core.clock import add_working_days, china_today
+from api.core.db import Database
 from api.handoff import service as handoff_service
 from api.handoff.models import Handoff
 
@@ -57,7 +59,7 @@ def _kinds(case: Case) -> list[str]:
     return [e.kind for e in case.timeline]
 
 
-def test_dispatch_accept_reply_and_a_good_visit_close_the_case(case_db: CaseDB, config: CaseConfig) -> None:
+def test_dispatch_accept_reply_and_a_good_visit_close_the_case(case_db: Database, config: CaseConfig) -> None:
     with case_db.sessions() as session:
         boss = _user(session, "boss", "supervisor")
         clerk = _user(session, "hr-clerk", "agent", department="人社局")
@@ -93,7 +95,7 @@ def test_dispatch_accept_reply_and_a_good_visit_close_the_case(case_db: CaseDB, 
         assert events[1]["case"]["department"] == "human-resources"
 
 
-def test_return_goes_back_to_the_dispatcher_with_the_reason(case_db: CaseDB, config: CaseConfig) -> None:
+def test_return_goes_back_to_the_dispatcher_with_the_reason(case_db: Database, config: CaseConfig) -> None:
     with case_db.sessions() as session:
         boss = _user(session, "boss", "supervisor")
         clerk = _user(session, "police", "agent", department="公安局")
@@ -111,7 +113,9 @@ def test_return_goes_back_to_the_dispatcher_with_the_reason(case_db: CaseDB, con
         assert case.status == "forwarded" and case.department == "human-resources"
 
 
-def test_extension_is_asked_by_the_department_and_decided_by_a_supervisor(case_db: CaseDB, config: CaseConfig) -> None:
+def test_extension_is_asked_by_the_department_and_decided_by_a_supervisor(
+    case_db: Database, config: CaseConfig
+) -> None:
     with case_db.sessions() as session:
         boss = _user(session, "boss", "supervisor")
         clerk = _user(session, "clerk", "agent", department="government-services")
@@ -145,7 +149,7 @@ def test_extension_is_asked_by_the_department_and_decided_by_a_supervisor(case_d
             workorders.decide_extension(session=session, case=case, user=boss, approve=True, config=config)
 
 
-def test_a_bad_visit_reopens_to_supervision_and_an_unreached_one_waits(case_db: CaseDB, config: CaseConfig) -> None:
+def test_a_bad_visit_reopens_to_supervision_and_an_unreached_one_waits(case_db: Database, config: CaseConfig) -> None:
     with case_db.sessions() as session:
         agent = _user(session, "agent", "agent")
         case = _case(session, config)
@@ -164,7 +168,7 @@ def test_a_bad_visit_reopens_to_supervision_and_an_unreached_one_waits(case_db: 
         assert case.deadline == add_working_days(china_today(), config.supervise_sla_days)
 
 
-def test_supervision_has_a_clock_too(case_db: CaseDB, config: CaseConfig) -> None:
+def test_supervision_has_a_clock_too(case_db: Database, config: CaseConfig) -> None:
     """督办 is open like the others: its deadline passes, the case shows overdue, the timeline says so once."""
     with case_db.sessions() as session:
         case = _case(session, config)
@@ -188,7 +192,7 @@ def test_supervision_has_a_clock_too(case_db: CaseDB, config: CaseConfig) -> Non
         assert "督办期限" in (case.timeline[-1].note or "")
 
 
-def test_merged_duplicate_gets_the_main_reply_and_no_clock(case_db: CaseDB, config: CaseConfig) -> None:
+def test_merged_duplicate_gets_the_main_reply_and_no_clock(case_db: Database, config: CaseConfig) -> None:
     with case_db.sessions() as session:
         boss = _user(session, "boss", "supervisor")
         agent = _user(session, "agent", "agent")
@@ -224,7 +228,7 @@ def test_merged_duplicate_gets_the_main_reply_and_no_clock(case_db: CaseDB, conf
             workorders.mark_duplicate(session=session, case=late, main=dup, user=boss, config=config)
 
 
-def test_caller_history_links_cases_handoffs_and_chat_turns(case_db: CaseDB, config: CaseConfig) -> None:
+def test_caller_history_links_cases_handoffs_and_chat_turns(case_db: Database, config: CaseConfig) -> None:
     with case_db.sessions() as session:
         agent = _user(session, "agent", "agent")
         _case(session, config, sender="wx-openid-1")
@@ -245,7 +249,7 @@ def test_caller_history_links_cases_handoffs_and_chat_turns(case_db: CaseDB, con
         assert (row.actor, row.phone_masked, row.found) == ("staff:agent", "138****5678", 2)
 
 
-def test_hotline_case_starts_with_the_agent_and_its_request_type(case_db: CaseDB) -> None:
+def test_hotline_case_starts_with_the_agent_and_its_request_type(case_db: Database) -> None:
     config = default_config()
     with case_db.sessions() as session:
         case = service.create_case(

@@ -49,7 +49,7 @@ def h(tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi, c
     app = create_app(settings)
     app.dependency_overrides[get_settings] = lambda: settings
     with TestClient(app) as client:
-        recording = RecordingChatService(chat, app.state.cases)
+        recording = RecordingChatService(chat, app.state.db)
         app.dependency_overrides[get_chat] = lambda: recording
         yield Harness(client=client, chat=chat, api=fake_api, telegram=fake_telegram, settings=settings)
 

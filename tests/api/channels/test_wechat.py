@@ -400,8 +400,8 @@ def test_a_retry_takes_over_from_a_dead_replica(h: Harness) -> None:
 
     from sqlalchemy import update
 
-    from api.cases.workdays import utcnow
     from api.channels import store
+    from api.core.clock import utcnow
 
     sessions = h.client.app.state.cases.db.sessions  # type: ignore[attr-defined]
     sender = expected_sender(h.settings, "wechat", OPENID)

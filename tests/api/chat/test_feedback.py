@@ -8,16 +8,16 @@ import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select
 
-from api.cases.db import CaseDB, alembic_config, upgrade
 from api.chat import feedback
 from api.chat.feedback import AnswerFeedback
 from api.chat.schemas import ChatMeta, Route
+from api.core.db import Database, alembic_config, upgrade
 from api.handoff import service as handoffs
 from api.handoff.models import ChatTurn
 
 
 def _turn(
-    db: CaseDB, text: str, *, sender: str = "w-abc", kind: str = "guide", rid: str | None = "ss-card-replace"
+    db: Database, text: str, *, sender: str = "w-abc", kind: str = "guide", rid: str | None = "ss-card-replace"
 ) -> int:
     with db.sessions() as session:
         turn = handoffs.record_turn(
@@ -33,12 +33,12 @@ def _turn(
         return turn.id
 
 
-def _rows(db: CaseDB) -> list[AnswerFeedback]:
+def _rows(db: Database) -> list[AnswerFeedback]:
     with db.sessions() as session:
         return list(session.scalars(select(AnswerFeedback).order_by(AnswerFeedback.id)))
 
 
-def test_feedback_carries_the_masked_question_and_the_answer_given(case_db: CaseDB) -> None:
+def test_feedback_carries_the_masked_question_and_the_answer_given(case_db: Database) -> None:
     turn_id = _turn(case_db, "我电话13812345678，身份证110101199003071234，社保卡丢了")
     with case_db.sessions() as session:
         row = feedback.record(session=session, turn_id=turn_id, sender="w-abc", value="not_useful")
@@ -52,7 +52,7 @@ def test_feedback_carries_the_masked_question_and_the_answer_given(case_db: Case
         assert stored.question == session.get(ChatTurn, turn_id).text  # type: ignore[union-attr]
 
 
-def test_a_second_tap_replaces_the_first(case_db: CaseDB) -> None:
+def test_a_second_tap_replaces_the_first(case_db: Database) -> None:
     turn_id = _turn(case_db, "社保卡丢了")
     for value in ("useful", "not_found", "not_useful"):
         with case_db.sessions() as session:
@@ -61,7 +61,7 @@ def test_a_second_tap_replaces_the_first(case_db: CaseDB) -> None:
     assert row.value == "not_useful" and row.updated_at >= row.created_at
 
 
-def test_racing_taps_leave_one_row(case_db: CaseDB) -> None:
+def test_racing_taps_leave_one_row(case_db: Database) -> None:
     turn_id = _turn(case_db, "社保卡丢了")
 
     def tap(value: feedback.Value) -> bool:
@@ -75,7 +75,7 @@ def test_racing_taps_leave_one_row(case_db: CaseDB) -> None:
         assert session.scalar(select(func.count()).select_from(AnswerFeedback)) == 1
 
 
-def test_only_the_sender_of_a_turn_can_rate_it(case_db: CaseDB) -> None:
+def test_only_the_sender_of_a_turn_can_rate_it(case_db: Database) -> None:
     turn_id = _turn(case_db, "社保卡丢了", sender="w-owner")
     with case_db.sessions() as session:
         assert feedback.record(session=session, turn_id=turn_id, sender="w-someone-else", value="useful") is None
@@ -115,7 +115,7 @@ def test_payloads_round_trip_and_nothing_else_parses() -> None:
 
 def test_the_migration_goes_down_and_up_again(db_url: str) -> None:
     """0007 alone (later migrations may refuse to go down on purpose): up, down to 0006, up, and a row fits."""
-    db = CaseDB.connect(db_url)
+    db = Database.connect(db_url)
     try:
         upgrade(db.engine, "0007_feedback")
         cfg = alembic_config()

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.core.db import Database
 from api.main import create_app
 from api.settings import Settings, get_settings
 from tests.api.conftest import PASSWORD, make_settings
@@ -28,7 +28,7 @@ def csrf_of(html: str) -> str:
 
 
 def make_user(client: TestClient, username: str, role: str, *, must_change: bool = False) -> None:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         user = auth.create_user(
             session=session, username=username, password=PASSWORD, role=role, display_name=f"{role} 坐席"

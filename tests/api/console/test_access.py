@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api.cases.db import CaseDB
 from api.cases.schemas import CaseCreate
 from api.cases.service import create_case
 from api.console.routes import router as console_router
+from api.core.db import Database
 from api.main import create_app
 from api.settings import get_settings
 from tests.api.conftest import PASSWORD, make_settings
@@ -106,7 +106,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]
 
 @pytest.fixture(scope="module")
 def ids(app_client: TestClient) -> dict[str, str]:
-    db: CaseDB = app_client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = app_client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         case = create_case(
             session=session,

@@ -6,15 +6,15 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.core.db import Database
 from tests.api.console.conftest import csrf_of, login
 
 
 def test_first_admin_must_change_password(app_client: TestClient) -> None:
-    from api.console.bootstrap import bootstrap_admin
+    from api.accounts.bootstrap import bootstrap_admin
 
-    db: CaseDB = app_client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = app_client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         one_time = bootstrap_admin(session=session)
         assert one_time and bootstrap_admin(session=session) is None  # only when no admin exists
@@ -52,7 +52,7 @@ def test_admin_creates_an_account_that_must_change_its_password(
     admin, csrf = as_role("admin")
     resp = admin.post("/console/users", data={"csrf_token": csrf, "username": "new-agent", "role": "agent"})
     assert resp.status_code == 201
-    db: CaseDB = admin.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = admin.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         user = session.scalar(auth.select(auth.StaffUser).where(auth.StaffUser.username == "new-agent"))
         assert user is not None and user.must_change_password and user.role == "agent"

@@ -9,9 +9,9 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.cases.workdays import utcnow
 from api.chat import feedback
 from api.chat.feedback import AnswerFeedback
+from api.core.clock import utcnow
 from tests.api.console.test_gaps import _db, rated_turn
 
 AsRole = Callable[[str], tuple[TestClient, str]]

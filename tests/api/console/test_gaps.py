@@ -7,16 +7,16 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
-from api.cases.db import CaseDB
 from api.chat import feedback
 from api.console import gaps
+from api.core.db import Database
 from api.handoff import service as handoff_service
 
 AsRole = Callable[[str], tuple[TestClient, str]]
 
 
-def _db(client: TestClient) -> CaseDB:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+def _db(client: TestClient) -> Database:
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     return db
 
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.cases.db import CaseDB
 from api.chat.content import load_messages
+from api.core.db import Database
 from api.handoff.models import Handoff
 from api.handoff.runtime import HandoffWorker
 from api.settings import Settings
@@ -84,7 +84,7 @@ def test_the_thread_shows_the_citizens_words_and_each_replys_delivery(
     say_on_wechat(citizen, "我的社保卡是在外地办的", 2)
     say_on_wechat(citizen, "<b>能在这里补吗</b>", 3)
     assert len(rasa.received) == asked  # the bot stayed quiet: both went to the agent
-    db: CaseDB = citizen.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = citizen.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         hid = session.scalars(select(Handoff.id).where(Handoff.channel == "wechat")).one()
 

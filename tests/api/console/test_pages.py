@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.cases.db import CaseDB
 from api.cases.models import Case
-from api.cases.workdays import china_today
 from api.console import talk
+from api.core.clock import china_today
+from api.core.db import Database
 from api.handoff import service as handoff_service
 from api.main import create_app
 from api.settings import get_settings
@@ -29,8 +29,8 @@ FORGED_HOST = {"Host": "phish.example"}  # anyone can send any Host; links must 
 AsRole = Callable[[str], tuple[TestClient, str]]
 
 
-def _db(client: TestClient) -> CaseDB:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+def _db(client: TestClient) -> Database:
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     return db
 
 

@@ -13,11 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from api.cases.db import CaseDB
 from api.cases.models import Case
-from api.cases.workdays import utcnow
 from api.chat.content import load_messages
 from api.console import routes_handoffs
+from api.core.clock import utcnow
+from api.core.db import Database
 from api.handoff import queue
 from api.handoff import service as handoff_service
 from api.handoff.models import Handoff, HandoffDelivery, HandoffMessage
@@ -27,8 +27,8 @@ INTERNAL = {"X-Internal-Token": "test-internal-token"}
 BUTTON = "/request_human"
 
 
-def _db(client: TestClient) -> CaseDB:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+def _db(client: TestClient) -> Database:
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     return db
 
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from api.cases import auth
-from api.cases.db import CaseDB
+from api.accounts import auth
 from api.cases.models import CallerLookup, Case
-from api.cases.workdays import china_today
+from api.core.clock import china_today
+from api.core.db import Database
 from tests.api.conftest import PASSWORD
 from tests.api.console.conftest import login
 
@@ -22,8 +22,8 @@ AsRole = Callable[[str], tuple[TestClient, str]]
 TIMELINE = re.compile(r'<ol class="timeline" id="timeline">(.*?)</ol>', re.S)
 
 
-def _db(client: TestClient) -> CaseDB:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+def _db(client: TestClient) -> Database:
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     return db
 
 
@@ -100,6 +100,22 @@ def test_new_case_form_preselects_nothing_and_keeps_a_typed_item(as_role: AsRole
     assert "企业职工基本养老保险待遇申领" in item and ">pension-retire<" not in item
     assert "张先生" in page and "示范区人民路12号" in page and 'id="request-type">咨询' in page
     assert "12345热线" in page
+
+
+def test_an_alias_item_id_is_the_item_it_names_in_the_work_order(as_role: AsRole, app_client: TestClient) -> None:
+    """new-car-registration is an alias entry (same_as) of vehicle-registration: the form, the filing and a case
+    stored with the alias id before (its 事项 link and name) all reach the one guide."""
+    agent, csrf = as_role("agent")
+    form = agent.get("/console/cases/new", params={"item_id": "new-car-registration"}).text
+    assert 'value="vehicle-registration"' in form
+    no = file(agent, csrf, item_id="new-car-registration", request_type="consult")
+    with _db(app_client).sessions() as session:
+        case = session.scalars(select(Case).where(Case.case_no == no)).one()
+        assert case.item_id == "vehicle-registration"
+        session.execute(update(Case).where(Case.case_no == no).values(item_id="new-car-registration"))
+        session.commit()
+    item = agent.get(f"/console/cases/{no}").text.split('id="item">', 1)[1].split("</dd>", 1)[0]
+    assert "机动车注册登记（新车上牌）" in item and 'href="/guides/new-car-registration"' in item  # moves: 301
 
 
 def test_timeline_reads_in_chinese_with_who_did_it(as_role: AsRole) -> None:

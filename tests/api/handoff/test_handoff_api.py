@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.cases.db import CaseDB
+from api.core.db import Database
 from api.handoff import service
 from api.handoff.models import ChatTurn, Handoff
 from api.main import create_app
@@ -43,8 +43,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     yield from _client(make_settings(tmp_path, internal_token=TOKEN))
 
 
-def _db(client: TestClient) -> CaseDB:
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+def _db(client: TestClient) -> Database:
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     return db
 
 
@@ -161,9 +161,9 @@ def test_record_turn(client: TestClient) -> None:
 
 
 def test_record_turn_best_effort_never_raises(client: TestClient) -> None:
-    runtime = client.app.state.cases  # type: ignore[attr-defined]
+    db = client.app.state.db  # type: ignore[attr-defined]
     service.record_turn_best_effort(
-        runtime,
+        db,
         sender="w-1",
         channel="widget",
         text="hi",
@@ -172,7 +172,7 @@ def test_record_turn_best_effort_never_raises(client: TestClient) -> None:
         confident=False,
         degraded=True,
     )
-    service.record_turn_best_effort(runtime, nonsense=True)  # logged, not raised
+    service.record_turn_best_effort(db, nonsense=True)  # logged, not raised
     service.record_turn_best_effort(None, sender="w-1")
     with _db(client).sessions() as session:
         assert len(session.scalars(select(ChatTurn)).all()) == 1

@@ -151,14 +151,14 @@ def test_a_late_background_pass_never_keeps_the_bot_quiet(gw: Gateway) -> None:
 
 def test_without_a_database_the_bot_answers(gw: Gateway) -> None:
     _, key = gw.open_handoff()
-    cases = gw.client.app.state.cases  # type: ignore[attr-defined]
-    cases.ready = False
+    db = gw.client.app.state.db  # type: ignore[attr-defined]
+    db.ready = False
     try:
         asked = len(gw.rasa.received)
         gw.chat("数据库坏了也要有回答", key=key)
         assert len(gw.rasa.received) == asked + 1
     finally:
-        cases.ready = True
+        db.ready = True
 
 
 def test_a_sealed_address_opens_only_for_its_sender_and_key() -> None:

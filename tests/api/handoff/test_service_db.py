@@ -9,14 +9,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from api.cases.config import default_config
-from api.cases.db import CaseDB, make_engine, upgrade
 from api.console import figures, gaps
+from api.core.db import Database, make_engine, upgrade
 from api.handoff import service
 from api.handoff.models import Handoff
 from index.catalogue import Catalogue
 
 
-def test_handoff_inbox_turns_gaps_and_figures(case_db: CaseDB, cat: Catalogue) -> None:
+def test_handoff_inbox_turns_gaps_and_figures(case_db: Database, cat: Catalogue) -> None:
     with case_db.sessions() as session:
         h = service.create_handoff(
             session=session,
@@ -54,7 +54,7 @@ def test_handoff_inbox_turns_gaps_and_figures(case_db: CaseDB, cat: Catalogue) -
         assert fig.top_items[0][1] == 1.0 and fig.reply_due == 0 and fig.on_time_rate is None
 
 
-def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
+def test_citizen_follow_ups_reach_the_open_handoff(case_db: Database) -> None:
     key: str | None = None
 
     def turn(text: str, kind: str = "none", handoff_key: str | None = None) -> None:
@@ -89,7 +89,7 @@ def test_citizen_follow_ups_reach_the_open_handoff(case_db: CaseDB) -> None:
         assert h.messages[-1].author == "system" and h.closed_reason == "agent"
 
 
-def test_signed_channel_follow_ups_need_no_key(case_db: CaseDB) -> None:
+def test_signed_channel_follow_ups_need_no_key(case_db: Database) -> None:
     """wx:/mp:/tg: senders only come in through the signed channel routes, which /api/chat cannot impersonate."""
     with case_db.sessions() as session:
         h = service.create_handoff(session=session, sender="wx:ab12", channel="wechat", reason="转人工", transcript=[])
@@ -102,7 +102,7 @@ def test_signed_channel_follow_ups_need_no_key(case_db: CaseDB) -> None:
         assert [m.text for m in h.messages] == ["从wechat来的话"]
 
 
-def test_one_open_handoff_per_sender_in_the_database(case_db: CaseDB) -> None:
+def test_one_open_handoff_per_sender_in_the_database(case_db: Database) -> None:
     """open_handoff returns the open one; the partial unique index refuses a second open row written past it."""
     with case_db.sessions() as session:
         first, created = service.open_handoff(

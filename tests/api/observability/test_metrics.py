@@ -15,9 +15,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
-from api.cases.db import CaseDB
 from api.cases.models import Case, Outbox
-from api.cases.workdays import china_today, utcnow
+from api.core.clock import china_today, utcnow
+from api.core.db import Database
 from api.main import create_app
 from api.settings import get_settings
 from tests.api.chat.fake_rasa import FakeRasa
@@ -114,7 +114,7 @@ def test_chat_outcomes_and_rasa_fallbacks_are_counted_per_channel(open_client: A
 def test_case_counts_overdue_and_outbox_backlog(open_client: Any) -> None:
     client = open_client(case_webhook_url="http://127.0.0.1:9/hook")  # forwarding on: each case queues an event
     numbers = [client.post("/api/cases", json=CASE).json()["case_no"] for _ in range(3)]
-    db: CaseDB = client.app.state.cases.db  # type: ignore[attr-defined]
+    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         late = china_today() - timedelta(days=3)
         session.execute(update(Case).where(Case.case_no == numbers[0]).values(deadline=late))

@@ -50,3 +50,13 @@ def test_only_the_action_server_is_unlimited(tmp_path: Path) -> None:
             c.get("/api/answer", params=params, headers={"X-Internal-Token": TOKEN}).status_code == 200
             for _ in range(4)
         )
+
+
+def test_an_alias_id_is_answered_as_the_item_it_names(tmp_path: Path) -> None:
+    """A bot entity or an older session may still carry new-car-registration (an alias entry, same_as)."""
+    with _client(tmp_path) as c:
+        headers = {"X-Internal-Token": TOKEN}
+        by_alias = c.get("/api/answer", params={"id": "new-car-registration", "asked": "fee"}, headers=headers).json()
+        by_item = c.get("/api/answer", params={"id": "vehicle-registration", "asked": "fee"}, headers=headers).json()
+    assert by_alias["decision"] == "answer" and by_alias["route"] == {"kind": "guide", "id": "vehicle-registration"}
+    assert by_alias["messages"] == by_item["messages"]

@@ -74,3 +74,15 @@ def test_bundle_guide_has_merged_checklist_and_window_lists_what_it_handles(tmp_
     assert item["phones"]["consult"] == item["phone"] and "行政复议" in item["remedy_text"]
     assert {"id": "passport", "name": "普通护照签发"} in w["handles"]
     assert missing.status_code == 404 and "没有找到" in missing.json()["detail"]
+
+
+def test_an_alias_id_answers_with_the_item_it_names(tmp_path: Path) -> None:
+    """new-car-registration is an alias entry (same_as) of vehicle-registration: the bot's client follows no
+    redirects, so the JSON is the canonical entry, its own id included, and the bundle names that id."""
+    with TestClient(create_app(make_settings(tmp_path))) as c:
+        alias = c.get("/api/guides/new-car-registration", follow_redirects=False)
+        canonical = c.get("/api/guides/vehicle-registration").json()
+        bundle = c.get("/api/guides/yjs-new-car").json()
+    assert alias.status_code == 200 and alias.json() == canonical
+    assert canonical["id"] == "vehicle-registration" and canonical["kind"] == "item"
+    assert "yjs-new-car" in canonical["bundles"] and "vehicle-registration" in bundle["member_names"]

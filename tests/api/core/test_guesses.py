@@ -7,8 +7,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.cases import auth
-from api.cases.guesses import Guesser, GuessPolicy, MemoryGuessLimiter
+from api.accounts import auth
+from api.core.guesses import Guesser, GuessPolicy, MemoryGuessLimiter
 from api.main import create_app
 from tests.api.cases.test_routes_citizen import from_address
 from tests.api.conftest import PASSWORD, make_settings

@@ -9,8 +9,8 @@ from pathlib import Path
 import redis
 from fastapi.testclient import TestClient
 
-from api.cases import auth
-from api.cases.guesses import Guesser, GuessPolicy, RedisGuessLimiter
+from api.accounts import auth
+from api.core.guesses import Guesser, GuessPolicy, RedisGuessLimiter
 from api.main import create_app
 from tests.api.conftest import PASSWORD, make_settings
 from tools.services import ThrowawayRedis, free_port
@@ -76,7 +76,8 @@ def test_an_outage_does_not_start_the_counts_from_zero(tmp_path: Path) -> None:
 def test_gateway_counts_in_redis_when_configured(tmp_path: Path, redis_server: ThrowawayRedis) -> None:
     with TestClient(create_app(make_settings(tmp_path, redis_url=redis_server.url))) as client:
         runtime = client.app.state.cases  # type: ignore[attr-defined]
-        assert isinstance(runtime.lookups, RedisGuessLimiter) and isinstance(runtime.logins, RedisGuessLimiter)
+        logins = client.app.state.logins  # type: ignore[attr-defined]
+        assert isinstance(runtime.lookups, RedisGuessLimiter) and isinstance(logins, RedisGuessLimiter)
         name = f"agent-{uuid.uuid4().hex[:8]}"
         with runtime.db.sessions() as session:
             auth.create_user(session=session, username=name, password=PASSWORD, role="agent")
@@ -85,4 +86,4 @@ def test_gateway_counts_in_redis_when_configured(tmp_path: Path, redis_server: T
             for i in range(6)
         ]
         assert codes == [401] * 5 + [429]
-        assert runtime.logins.client.exists(f"guess:login:t:ip:testclient|{name}")
+        assert logins.client.exists(f"guess:login:t:ip:testclient|{name}")

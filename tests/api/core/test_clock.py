@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from api.cases.workdays import add_working_days, is_working_day
+from api.core.clock import add_working_days, is_working_day
 
 
 def test_weekend_skipped() -> None:

@@ -7,8 +7,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases import auth
-from api.cases.models import StaffUser
+from api.accounts import auth
+from api.accounts.models import StaffUser
 
 
 def has_admin(*, session: Session) -> bool:

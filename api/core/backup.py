@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from api.cases.db import is_sqlite
+from api.core.db import is_sqlite
 
 PG_DUMP_NOT_RUN = 3  # exit status: nothing was written, the printed pg_dump command does the backup
 

@@ -1,4 +1,7 @@
-"""Reply deadlines count working days: weekends, public holidays and 调休 make-up days from chinese-calendar."""
+"""The gateway's clock: aware UTC for storage, Beijing time for days, and working days from chinese-calendar.
+
+Reply deadlines count working days: weekends, public holidays and 调休 make-up days.
+"""
 
 from __future__ import annotations
 

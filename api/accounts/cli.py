@@ -1,4 +1,4 @@
-"""`python -m api users create|reset-password`, `python -m api db upgrade|backup`: no console needed."""
+"""`python -m api users create|reset-password|bootstrap-admin`: staff accounts without the console."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import getpass
 import os
 import sys
-from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
-from api.cases import auth, backup
-from api.cases.db import CaseDB
+from api.accounts import auth
+from api.accounts.bootstrap import bootstrap_admin
+from api.core.db import Database
 from api.settings import get_settings
 
 
@@ -28,7 +28,7 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     users = sub.add_parser("users", help="staff accounts of the case console")
     usub = users.add_subparsers(dest="users_cmd", required=True)
     create = usub.add_parser("create", help="create a staff account")
@@ -42,14 +42,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     reset.add_argument("--password-stdin", action="store_true")
     boot = usub.add_parser("bootstrap-admin", help="first admin with a one-time password; no-op if one exists")
     boot.add_argument("--username", default="admin")
-    db = sub.add_parser("db", help="case database: upgrade (migrations) or backup --to PATH (see api/cases/backup.py)")
-    db.add_argument("db_cmd", choices=["upgrade", "backup"])
-    db.add_argument("--to", type=Path, help="backup: a file, or a folder for a time-stamped file")
 
 
-def _bootstrap_admin(db: CaseDB, username: str) -> int:
-    from api.console.bootstrap import bootstrap_admin
-
+def _bootstrap_admin(db: Database, username: str) -> int:
     with db.sessions() as session:
         password = bootstrap_admin(session=session, username=username)
     if password is None:
@@ -61,17 +56,10 @@ def _bootstrap_admin(db: CaseDB, username: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.cmd == "db" and args.db_cmd == "backup":  # before connecting: a backup never migrates
-        if args.to is None:
-            print("error: db backup needs --to PATH", file=sys.stderr)
-            return 2
-        return backup.run(get_settings().database_url, args.to)
-    db = CaseDB.connect(get_settings().database_url, pool_size=1)
+    """Migrates first, like the gateway, so the command works on a fresh database."""
+    db = Database.connect(get_settings().database_url, pool_size=1)
     try:
         db.upgrade()
-        if args.cmd == "db":
-            print("database is at the latest migration")
-            return 0
         if args.users_cmd == "bootstrap-admin":
             return _bootstrap_admin(db, args.username)
         password = _password(args)

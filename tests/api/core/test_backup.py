@@ -11,8 +11,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from api.cases import backup
-from api.cases.db import CaseDB
+from api.core import backup
+from api.core.db import Database
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,7 +27,7 @@ def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
 def _live_db(path: Path) -> str:
     """A migrated case database in WAL mode, as the gateway leaves it, plus a table the writer fills."""
     url = f"sqlite:///{path}"
-    db = CaseDB.connect(url, pool_size=1)
+    db = Database.connect(url, pool_size=1)
     db.upgrade()
     db.dispose()
     with sqlite3.connect(path) as conn:

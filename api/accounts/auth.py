@@ -12,8 +12,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases.models import StaffToken, StaffUser
-from api.cases.workdays import utcnow
+from api.accounts.models import StaffToken, StaffUser
+from api.core.clock import utcnow
 
 _hasher = PasswordHasher()
 # Verifying against this when the user is unknown keeps the response time the same as a wrong password.

@@ -248,12 +248,8 @@ class RedisGuessLimiter:
                 self._down(exc)
 
 
-def build_limiters(settings: Settings, client: redis.Redis | None = None) -> tuple[GuessLimiter, GuessLimiter]:
-    """(case lookups, staff logins): in Redis when a client is given, so replicas share them; else in process."""
-    lookups, logins = GuessPolicy.lookups(settings), GuessPolicy.logins(settings)
+def build_limiter(policy: GuessPolicy, client: redis.Redis | None = None, *, prefix: str) -> GuessLimiter:
+    """In Redis when a client is given, so replicas share the counts; else in process."""
     if client is None:
-        return MemoryGuessLimiter(lookups), MemoryGuessLimiter(logins)
-    return (
-        RedisGuessLimiter(client, lookups, prefix="guess:lookup:"),
-        RedisGuessLimiter(client, logins, prefix="guess:login:"),
-    )
+        return MemoryGuessLimiter(policy)
+    return RedisGuessLimiter(client, policy, prefix=prefix)

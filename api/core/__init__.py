@@ -1,0 +1,1 @@
+"""What every feature stands on: the database and its sessions, the clock, request dependencies, error routes."""

@@ -47,6 +47,8 @@ from bench.evalclient import (
     run_turns,
     target,
 )
+from index import catalogue
+from index.catalogue import Catalogue
 
 DEFAULT_FILE = DATA_DIR / "dev_questions.jsonl"
 CLASSES = ("right_answer", "clarify_right", "clarify_wrong", "wrong_answer", "complaint_form", "handoff", "nothing")
@@ -107,6 +109,12 @@ def classify(reply: dict[str, Any], expect: Sequence[str]) -> str:
     if choices:
         return "clarify_right" if any(c in expect for c in choices) else "clarify_wrong"
     return "nothing"
+
+
+def resolve_expected(lines: Sequence[dict[str, Any]], cat: Catalogue | None = None) -> list[dict[str, Any]]:
+    """Expected ids through the catalogue: an alias entry (same_as) is answered as its canonical item."""
+    cat = cat or catalogue.load()
+    return [{**line, "expect": [cat.resolve(str(x)) for x in line.get("expect") or []]} for line in lines]
 
 
 def outcome(line: dict[str, Any], turn: Turn) -> str:
@@ -198,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.chat_eval", description=__doc__.split("\n\n")[0])
     add_common_args(parser, DEFAULT_FILE)
     args = parser.parse_args(argv)
-    lines = read_jsonl(args.file)[: args.limit]
+    lines = resolve_expected(read_jsonl(args.file)[: args.limit])
     with open_client(base=args.base, degraded=args.degraded) as client:
         turns = run_turns(client, [str(line["q"]) for line in lines], args.concurrency)
         report = summarise(lines, turns, client.mode)

@@ -218,6 +218,8 @@ def check(line: dict[str, Any], fact: Fact, turn: Turn) -> Checked:
 def prepare(cat: Catalogue, lines: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], Fact | None, str | None]]:
     out: list[tuple[dict[str, Any], Fact | None, str | None]] = []
     for line in lines:
+        if line.get("id"):  # an alias id (same_as) is answered as its canonical entry
+            line = {**line, "id": cat.resolve(str(line["id"]))}
         try:
             out.append((line, expected_fact(cat, line), None))
         except InvalidLine as exc:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from api.chat.schemas import Button, ChatMessage, ChatMeta, ChatReply, Route
-from bench.chat_eval import CLASSES, DEFAULT_FILE, classify, misses, outcome, summarise
+from bench.chat_eval import CLASSES, DEFAULT_FILE, classify, misses, outcome, resolve_expected, summarise
 from bench.evalclient import InProcessChatClient, Turn, degraded_settings, read_jsonl, run_turns
 from index.search import Searcher
 
@@ -135,3 +135,12 @@ def test_degraded_run_through_the_real_gateway(tmp_path: Path, chat_searcher: Se
     assert sum(v["n"] for v in report["classes"].values()) == len(lines)
     assert outcome(lines[-1], turns[-1]) == "right_answer"
     assert report["latency"]["p50_ms"] is not None
+
+
+def test_an_alias_id_is_expected_as_its_canonical_entry() -> None:
+    """new-car-registration is an alias entry (same_as) of vehicle-registration: an answer with the canonical id
+    is right for a line that names the alias."""
+    lines = resolve_expected([{"q": "新车临牌过期了", "type": "guide", "expect": ["new-car-registration"]}])
+    assert lines[0]["expect"] == ["vehicle-registration"]
+    answered = reply(text("新车上牌要带…"), kind="guide", rid="vehicle-registration")
+    assert classify(answered, lines[0]["expect"]) == "right_answer"

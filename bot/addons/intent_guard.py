@@ -18,8 +18,9 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 - request_human or out_of_scope on a short question about the assistant itself ("你是机器人吗", "你是真人吗") that
   asks for nobody -> greet: the greeting says who answers and how to reach a person; "你是机器人吗，给我转人工"
   stays a handoff;
-- typed pinyin ("shebaoka zenme ban") that DIET takes for small talk or out of scope -> ask_howto: the gateway
-  reads pinyin as the words it spells and answers, or says it is not sure.
+- typed pinyin ("shebaoka zenme ban") that DIET takes for out of scope (or, 10 letters and more, for small talk:
+  "nihao" and "xiexie" stay) -> ask_howto: the gateway reads pinyin as the words it spells and answers, or says
+  it is not sure.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
 """
 
@@ -43,6 +44,10 @@ HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_ti
 COMPLAINT_SIDE = frozenset({"file_complaint", "check_case", "rate_service"})  # "办完事在哪里评价" asks how
 MIN_LETTER_CHARS = 30  # an `inform` this long is a letter, not a form answer
 PINYIN_OVERRIDES = frozenset({"out_of_scope", "goodbye", "inform", "nlu_fallback", "check_case", "file_complaint"})
+# small talk in pinyin is short ("nihao", "xiexie"); a longer run of pinyin read as small talk is a question
+# ("huzhao banli yao duojiu", "gesui tuishui")
+PINYIN_SMALLTALK = frozenset({"greet", "thank", "affirm", "deny"})
+MIN_PINYIN_QUESTION_LETTERS = 10
 _FINALS = "iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ue|ui|ve|[aoeiuv]"
 _SYLLABLE = rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:{_FINALS})"
 _PINYIN_WORD = re.compile(rf"(?:{_SYLLABLE})+")
@@ -91,6 +96,12 @@ def corrected(
     """The intent to use instead of DIET's, or None to keep it."""
     words = unicodedata.normalize("NFKC", text or "").lower().strip()
     if intent in PINYIN_OVERRIDES and is_typed_pinyin(words):
+        return "ask_howto"
+    if (
+        intent in PINYIN_SMALLTALK
+        and is_typed_pinyin(words)
+        and len(words.replace(" ", "")) >= MIN_PINYIN_QUESTION_LETTERS
+    ):
         return "ask_howto"
     plain = words
     for w in not_question:  # "来了好几次", "前几天" ask nothing

@@ -40,6 +40,10 @@ RHETORICAL, NOT_QUESTION = load_question_exceptions()
         ("file_complaint", "公交站牌被挪走了，前几天有老人摔了，请有关部门管一管", None),  # 前几天 asks nothing
         ("file_complaint", "我家在外地打工的孩子回来上学，要先去教育局登记还是直接去学校报名，需要带户口本吗", "ask_howto"),
         ("out_of_scope", "shebaoka zenme banli", "ask_howto"),  # typed pinyin: the gateway reads it
+        ("greet", "huzhao banli yao duojiu", "ask_howto"),  # a long run of pinyin is not small talk
+        ("greet", "gesui tuishui", "ask_howto"),
+        ("greet", "nihao", None),  # short pinyin small talk stays
+        ("thank", "xie xie ni", None),
         ("goodbye", "geti yingye zhizhao zenme ban", "ask_howto"),
         ("out_of_scope", "hello world", None),
         ("greet", "nihao", None),

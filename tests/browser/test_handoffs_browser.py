@@ -57,7 +57,7 @@ def agent_page(browser: Any, live: Live) -> Iterator[Any]:
 def open_handoff(live: Live, sender: str, lines: list[tuple[str, str]], reason: str = "requested") -> int:
     transcript = [{"from": who, "text": text} for who, text in lines]
     body = {"sender": sender, "channel": "wechat", "reason": reason, "transcript": transcript}
-    resp = httpx.post(f"{live.url}/api/handoffs", json=body, headers={"X-Internal-Token": INTERNAL_TOKEN}, timeout=10)
+    resp = httpx.post(f"{live.url}/api/handoffs", json=body, headers={"X-Internal-Token": INTERNAL_TOKEN}, timeout=30)
     assert resp.status_code == 201, resp.text
     return int(resp.json()["handoff_id"])
 

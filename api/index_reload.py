@@ -22,6 +22,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from api.guides.view import guide_view
 from api.settings import Settings
 from api.state import AppState
 from index import catalogue as catalogue_mod
@@ -130,6 +131,7 @@ class IndexReloader:
         same_model = old is not None and str(manifest.get("model")) == old.encoder.name
         encoder = old.encoder if old is not None and same_model else None
         cat = await asyncio.to_thread(catalogue_mod.load, self.guides_dir)
+        await asyncio.to_thread(guide_view, cat)  # the cards of the new guides, built off the event loop
         new = await asyncio.to_thread(Searcher.load, self.index_dir, encoder)  # loads and warms up
         if new.manifest.get("guides_hash") != cat.digest:
             log.warning("the new index was built from other guides than guides/ holds now; serving it anyway")

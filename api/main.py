@@ -9,19 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.accounts.runtime import accounts_lifespan
-from api.cases import routes_categorize, routes_citizen, routes_open311, routes_staff
+from api.answer import routes as answer
+from api.cases import routes as cases
 from api.cases.runtime import cases_lifespan
-from api.channels import miniprogram, telegram, wechat
+from api.channels import routes as channels
 from api.channels.runtime import channels_lifespan
+from api.chat import routes as chat
 from api.chat.runtime import chat_lifespan
 from api.console import routes as console
 from api.core.db import database_lifespan
+from api.guides import routes as guides
 from api.handoff import routes as handoffs
 from api.handoff.runtime import handoff_lifespan
 from api.index_reload import index_reload_lifespan
+from api.observability import routes as health
 from api.observability.logging import configure_logging
 from api.observability.metrics import install_metrics
-from api.routes import answer, chat, feedback, guides, health, search
+from api.search import routes as search
 from api.settings import Settings, get_settings
 from api.state import AppState
 from api.web import pages
@@ -76,17 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(answer.router)
     app.include_router(guides.router)
-    app.include_router(routes_categorize.router)  # before /api/cases/{case_no}
-    app.include_router(routes_citizen.router)
-    app.include_router(routes_staff.router)
-    app.include_router(routes_open311.router)
+    for case_router in cases.routers:  # categorize before /api/cases/{case_no}
+        app.include_router(case_router)
     app.include_router(handoffs.router)
     console.install(app)
-    app.include_router(wechat.router)
-    app.include_router(miniprogram.router)
-    app.include_router(telegram.router)
-    app.include_router(chat.router)
-    app.include_router(feedback.router)
+    app.include_router(channels.router)  # /wechat, /miniprogram, /telegram/webhook
+    app.include_router(chat.router)  # /api/chat, /api/feedback
     app.include_router(pages.router)
     install_protection(app, settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)  # counts bytes received, chunked or not

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from civic import e5
 from index.paths import DEFAULT_MODEL_DIR
 from index.settings import IndexSettings, resolve
 
@@ -66,7 +66,7 @@ class SentenceEncoder:
 class OnnxEncoder:
     """The same model through ONNX Runtime and the `tokenizers` library: no torch in the process.
 
-    Mean pooling over the attention mask and L2 normalisation, as the sentence-transformers folder says.
+    The folder's prompts and mean pooling with L2 normalisation by civic/e5.py, which the bot's featurizer uses too.
     """
 
     def __init__(self, model_dir: str, threads: int | None = None) -> None:
@@ -80,34 +80,22 @@ class OnnxEncoder:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(folder / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+        config = e5.read_folder(folder)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        max_len = int(json.loads((folder / "sentence_bert_config.json").read_text()).get("max_seq_length", 512))
-        self.tokenizer.enable_truncation(max_length=min(max_len, 512))
-        pad_id = int(json.loads((folder / "config.json").read_text()).get("pad_token_id", 1))
-        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "<pad>")
-        st_config = folder / "config_sentence_transformers.json"
-        prompts = json.loads(st_config.read_text()).get("prompts", {}) if st_config.is_file() else {}
-        self._q = str(prompts.get("query", ""))
-        self._p = str(prompts.get("passage", prompts.get("document", "")))
-        pooling = json.loads((folder / "1_Pooling" / "config.json").read_text())
-        if not pooling.get("pooling_mode_mean_tokens"):
-            raise ValueError(f"{folder}: only mean pooling is supported by the ONNX encoder")
-        self.dim = int(pooling["word_embedding_dimension"])
+        self.tokenizer.enable_truncation(max_length=config.max_tokens)
+        pad_token = self.tokenizer.id_to_token(config.pad_id) or "<pad>"
+        self.tokenizer.enable_padding(pad_id=config.pad_id, pad_token=pad_token)
+        self._q, self._p = config.query_prompt, config.passage_prompt
+        self.dim = config.dim
 
     def _encode(self, texts: list[str], prompt: str, batch_size: int) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # similar lengths together, so a batch carries little padding
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
+        for rows in e5.length_batches(texts, batch_size):
             enc = self.tokenizer.encode_batch([prompt + texts[i] for i in rows])
             ids = np.asarray([e.ids for e in enc], dtype=np.int64)
             mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            weights = mask[..., None].astype(np.float32)
-            vecs = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            out[rows] = vecs
+            out[rows] = e5.sentence_vectors(hidden, mask)
         return out
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:

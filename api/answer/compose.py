@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from api.chat.cards import build_card, guide_url
+from api.chat.cards import build_card
 from api.chat.content import Messages
 from api.chat.schemas import Button, ChatMessage
+from api.guides.view import guide_url
 from index.asked import Asked
 from index.catalogue import Catalogue
 from index.schema import Bundle, Item, Material, Site, Window

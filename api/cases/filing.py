@@ -7,9 +7,10 @@ import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from api.cases.schemas import PUBLIC_CHANNEL, STAFF_CHANNELS, Channel
+from api.cases.schemas import PUBLIC_CHANNEL, Channel
 from api.chat.ratelimit import RateLimiter, RedisTokenBucketLimiter, TokenBucketLimiter
 from api.settings import Settings
+from civic.channels import STAFF_CHANNELS
 
 if TYPE_CHECKING:
     import redis

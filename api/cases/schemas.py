@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic_core import PydanticCustomError
 
 from api.cases.phone import normalize_phone
+from api.cases.states import Status
+from civic.channels import CaseChannel, CitizenChannel
 
 MAX_DESCRIPTION = 2000
-# citizens' channels; "web" is a filing on the public API, where nobody vouches for a channel
-CitizenChannel = Literal["wechat", "miniprogram", "telegram", "widget", "web"]
-StaffChannel = Literal["hotline", "window", "open311"]  # the console and the Open311 routes, in process only
-Channel = Literal[CitizenChannel, StaffChannel]
+# the names are civic/channels.py's, which the action server files under too; "web" is a filing on the public
+# API, where nobody vouches for a channel; staff channels come from the console and the Open311 routes only
+Channel = CaseChannel
 PUBLIC_CHANNEL: CitizenChannel = "web"
-STAFF_CHANNELS: frozenset[str] = frozenset(get_args(StaffChannel))
 Description = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_DESCRIPTION)]
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
@@ -115,3 +115,168 @@ class RatingOut(BaseModel):
 class CategoryOut(BaseModel):
     code: str
     name: str
+
+
+# ---------------------------------------------------------------- the staff API (api/cases/routes/staff.py)
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+    username: str
+    role: str
+
+
+class StaffOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    department: str | None
+    csrf_token: str  # X-CSRF-Token for posts that ride on the cookie (a bearer header needs none)
+
+
+class TimelineEntryStaff(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    public: bool
+    who: str  # the account's display name, 市民 or 系统
+    label: str  # the step in Chinese (api/cases/timeline.yml)
+
+
+class RatingStaff(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from a `Rating` row
+    score: int
+    comment: str | None
+    at: datetime
+    via: str  # citizen (a rating on any channel) | visit (an agent's 回访)
+    by: str | None
+
+
+class CaseStaff(BaseModel):
+    case_no: str
+    category: str
+    description: str
+    channel: str
+    item_id: str | None
+    window_id: str | None
+    phone: str
+    status: str
+    status_name: str
+    department: str | None
+    department_name: str | None
+    assignee: str | None
+    deadline: date
+    overdue: bool
+    reply: str | None
+    created_at: datetime
+    updated_at: datetime
+    request_type: str | None
+    caller_name: str | None
+    dispatched_by: str | None
+    duplicate_of: str | None
+    extension_days: int | None  # a 延期 request waiting for a supervisor
+    extension_reason: str | None
+
+
+class CaseStaffDetail(CaseStaff):
+    timeline: list[TimelineEntryStaff]
+    ratings: list[RatingStaff]
+
+
+class CaseList(BaseModel):
+    total: int
+    items: list[CaseStaff]
+
+
+class AssignIn(BaseModel):
+    department: str | None = Field(default=None, min_length=1, max_length=64)
+    assignee: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class DispatchIn(BaseModel):
+    department: str = Field(min_length=1, max_length=64)  # code, name or alias in guides/departments.yml
+    note: NoteText | None = None  # for the department only (an internal line)
+
+
+class ReasonIn(BaseModel):
+    reason: NoteText
+
+
+class ExtensionIn(BaseModel):
+    days: int = Field(ge=1, le=60)
+    reason: NoteText
+
+
+class DecisionIn(BaseModel):
+    approve: bool
+    note: NoteText | None = None
+
+
+class VisitIn(BaseModel):
+    result: int = Field(ge=0, le=5)  # 1-5 the caller's verdict, 0 nobody answered
+    note: NoteText | None = None
+
+
+class MergeIn(BaseModel):
+    into: str = Field(min_length=1, max_length=32)
+
+
+class DepartmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from a `Department` of guides/departments.yml
+    code: str
+    name: str
+    full_name: str
+    contact: str
+    categories: list[str]
+
+
+class HandoffBrief(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from a `Handoff` row
+    id: int
+    channel: str
+    status: str
+    created_at: datetime
+
+
+class TurnBrief(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # built from a `ChatTurn` row
+    at: datetime
+    channel: str
+    text: str
+    route_kind: str
+
+
+class CallerOut(BaseModel):
+    phone: str  # masked
+    cases: list[CaseStaff]
+    handoffs: list[HandoffBrief]
+    turns: list[TurnBrief]
+
+
+class TransitionIn(BaseModel):
+    to: Status
+    note: NoteText | None = None
+
+
+class TextIn(BaseModel):
+    text: NoteText
+
+
+class DeadLetter(BaseModel):
+    event_id: str
+    case_no: str
+    event_type: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    dead_at: datetime | None

@@ -1,36 +1,24 @@
-"""Mini-program customer-service messages (客服消息, JSON push) at /miniprogram: same token and AES rules as
-the official account; replies always go through the send API (the push is answered "success" at once)."""
+"""Mini-program customer-service messages (客服消息, JSON push) at /miniprogram (api/channels/routes.py): same token
+and AES rules as the official account; replies always go through the send API (the push is answered "success" at
+once)."""
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi import HTTPException, Request
 
 from api.channels import core
 from api.channels.identity import sender_id
 from api.channels.render import say
-from api.channels.runtime import ChannelsRuntime, WeChatAccount, get_channels
+from api.channels.runtime import ChannelsRuntime, WeChatAccount
 from api.channels.wechat import SUCCESS, check_mode, check_signature
 from api.channels.wechat_crypto import WeChatCryptoError
-from api.deps import ChatDep
+from api.chat.schemas import ChatService
 
 log = logging.getLogger(__name__)
-
-router = APIRouter(prefix="/miniprogram", tags=["channels"])
-
-
-def get_account(rt: Annotated[ChannelsRuntime, Depends(get_channels)]) -> WeChatAccount:
-    if rt.miniprogram is None:
-        raise HTTPException(status_code=404)
-    return rt.miniprogram
-
-
-RuntimeDep = Annotated[ChannelsRuntime, Depends(get_channels)]
-AccountDep = Annotated[WeChatAccount, Depends(get_account)]
 
 
 def parse_json(data: bytes | str) -> dict[str, Any]:
@@ -69,31 +57,19 @@ def open_envelope(
     return parse_json(plain)
 
 
-@router.get("", response_class=PlainTextResponse)
-async def verify(
-    account: AccountDep,
-    rt: RuntimeDep,
-    signature: Annotated[str, Query()] = "",
-    timestamp: Annotated[str, Query()] = "",
-    nonce: Annotated[str, Query()] = "",
-    echostr: Annotated[str, Query(max_length=256)] = "",
-) -> str:
-    check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
-    return echostr
-
-
-@router.post("", response_class=PlainTextResponse)
 async def receive(
     request: Request,
-    account: AccountDep,
-    rt: RuntimeDep,
-    chat: ChatDep,
-    signature: Annotated[str, Query()] = "",
-    timestamp: Annotated[str, Query()] = "",
-    nonce: Annotated[str, Query()] = "",
-    encrypt_type: Annotated[str | None, Query()] = None,
-    msg_signature: Annotated[str | None, Query()] = None,
+    account: WeChatAccount,
+    rt: ChannelsRuntime,
+    chat: ChatService,
+    *,
+    signature: str,
+    timestamp: str,
+    nonce: str,
+    encrypt_type: str | None,
+    msg_signature: str | None,
 ) -> str:
+    """POST /miniprogram: checked as the official account's; the answer goes out through the send API."""
     check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
     check_mode(account, encrypt_type=encrypt_type)
     body = await core.read_body(request, rt.settings.channel_max_body_bytes)

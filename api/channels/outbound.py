@@ -58,7 +58,7 @@ class ChannelSender:
     async def _telegram(self, chat_id: str, text: str, parts_sent: int) -> int:
         from telegram.error import BadRequest, Forbidden, TelegramError
 
-        from api.channels.telegram import TEXT_MAX_BYTES
+        from api.channels.telegram_api import TEXT_MAX_BYTES
 
         channel = self.rt.telegram
         if channel is None:

@@ -9,20 +9,18 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, HTTPException, Request
 
 from api.channels import store
 from api.channels.identity import install_log_redaction
+from api.channels.telegram_api import TelegramChannel
 from api.channels.wechat_api import WeChatApi
 from api.channels.wechat_crypto import WeChatCrypto
 from api.core.db import Database
 from api.settings import Settings
-
-if TYPE_CHECKING:
-    from api.channels.telegram import TelegramChannel
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +105,6 @@ def build_runtime(settings: Settings, client: httpx.AsyncClient, db: Database | 
         )
         setattr(rt, name, account)
     if settings.telegram_bot_token:
-        from api.channels.telegram import TelegramChannel
-
         rt.telegram = TelegramChannel.create(settings)
     return rt
 

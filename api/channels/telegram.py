@@ -1,4 +1,5 @@
-"""Telegram through python-telegram-bot: a webhook inside the gateway, and `--polling` for development.
+"""Telegram through python-telegram-bot: the webhook's updates (POST /telegram/webhook, api/channels/routes.py),
+and `--polling` for development.
 
 Polling: `python -m api.channels.telegram --polling` (or `make telegram`); answers come from the running
 gateway's POST /api/chat.
@@ -11,59 +12,28 @@ import asyncio
 import hmac
 import json
 import logging
-from dataclasses import dataclass, field
-from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import Response
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from api.channels import core
 from api.channels.identity import install_log_redaction, sender_id
 from api.channels.render import say
-from api.channels.runtime import ChannelsRuntime, get_channels
+from api.channels.runtime import ChannelsRuntime, build_runtime
+from api.channels.telegram_api import TEXT_MAX_BYTES, TelegramChannel
 from api.chat import feedback
 from api.chat.schemas import Button, Channel, ChatReply, ChatService
 from api.core.db import Database
-from api.deps import ChatDep
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/telegram", tags=["channels"])
-
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-TEXT_MAX_BYTES = 4000  # Telegram allows 4096 characters; bytes >= characters, so this is always safe
 CALLBACK_MAX_BYTES = 64  # Telegram's limit on callback_data
 ALLOWED_UPDATES = ["message", "callback_query"]
 INDEX_PREFIX = "#"  # callback_data "#2": payload too long for Telegram, look up choice 2 of the last answer
-
-
-@dataclass
-class TelegramChannel:
-    bot: Bot
-    secret_token: str
-    _ready: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _initialized: bool = False
-
-    @classmethod
-    def create(cls, settings: Settings) -> TelegramChannel:
-        bot = Bot(settings.telegram_bot_token, base_url=f"{settings.telegram_api_base.rstrip('/')}/bot")
-        return cls(bot=bot, secret_token=settings.telegram_secret_token)
-
-    async def ready_bot(self) -> Bot:
-        """The Bot is initialised (getMe) on first use, so a Telegram outage never blocks the gateway start."""
-        async with self._ready:
-            if not self._initialized:
-                await self.bot.initialize()
-                self._initialized = True
-        return self.bot
-
-    async def shutdown(self) -> None:
-        if self._initialized:
-            await self.bot.shutdown()
-            self._initialized = False
 
 
 def keyboard(choices: list[Button]) -> InlineKeyboardMarkup | None:
@@ -133,20 +103,9 @@ async def handle_update(rt: ChannelsRuntime, chat: ChatService, channel: Telegra
         await bot.send_message(chat_id, chunk, reply_markup=markup if last else None)
 
 
-def get_telegram(rt: Annotated[ChannelsRuntime, Depends(get_channels)]) -> TelegramChannel:
-    if rt.telegram is None:
-        raise HTTPException(status_code=404)
-    return rt.telegram
-
-
-@router.post("/webhook")
-async def webhook(
-    request: Request,
-    rt: Annotated[ChannelsRuntime, Depends(get_channels)],
-    channel: Annotated[TelegramChannel, Depends(get_telegram)],
-    chat: ChatDep,
-) -> Response:
-    """Secret header first (constant time), then a size-limited body; the answer is sent in the background."""
+async def receive(request: Request, rt: ChannelsRuntime, channel: TelegramChannel, chat: ChatService) -> Response:
+    """POST /telegram/webhook: secret header first (constant time), then a size-limited body; the answer is sent
+    in the background."""
     given = request.headers.get(SECRET_HEADER, "")
     if not channel.secret_token or not hmac.compare_digest(given.encode(), channel.secret_token.encode()):
         raise HTTPException(status_code=403, detail="bad secret token")
@@ -188,8 +147,6 @@ async def poll(settings: Settings, *, stop: asyncio.Event | None = None) -> None
     db = Database.connect(settings.database_url)
     await asyncio.to_thread(db.upgrade)
     async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
-        from api.channels.runtime import build_runtime
-
         rt = build_runtime(settings, client, db)
         if rt.telegram is None:
             raise SystemExit("TELEGRAM_BOT_TOKEN is not set")

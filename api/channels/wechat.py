@@ -1,40 +1,28 @@
-"""WeChat official account (公众号) callback at /wechat: verification, plaintext and 安全模式 XML, the 5-second rule."""
+"""WeChat official account (公众号) callback at /wechat (api/channels/routes.py): verification, plaintext and 安全模式
+XML, the 5-second rule."""
 
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
-from typing import Annotated
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import HTTPException, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.channels import core
 from api.channels.identity import sender_id
 from api.channels.render import say, wording
-from api.channels.runtime import ChannelsRuntime, WeChatAccount, get_channels
+from api.channels.runtime import ChannelsRuntime, WeChatAccount
 from api.channels.wechat_crypto import AesKey, WeChatCryptoError, signature_ok, timestamp_fresh
-from api.deps import ChatDep
+from api.chat.schemas import ChatService
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/wechat", tags=["channels"])
-
 SUCCESS = "success"  # tells WeChat "received, nothing to say now" (no retry, no error shown to the user)
-
-
-def get_wechat(rt: Annotated[ChannelsRuntime, Depends(get_channels)]) -> WeChatAccount:
-    if rt.wechat is None:
-        raise HTTPException(status_code=404)
-    return rt.wechat
-
-
-RuntimeDep = Annotated[ChannelsRuntime, Depends(get_channels)]
-AccountDep = Annotated[WeChatAccount, Depends(get_wechat)]
 
 
 def check_signature(account: WeChatAccount, rt: ChannelsRuntime, *, signature: str, timestamp: str, nonce: str) -> None:
@@ -124,32 +112,28 @@ def passive(account: WeChatAccount, inbound: Inbound, *, to_user: str, from_user
     return Response(content=envelope, media_type="application/xml")
 
 
-@router.get("", response_class=PlainTextResponse)
-async def verify(
-    account: AccountDep,
-    rt: RuntimeDep,
-    signature: Annotated[str, Query()] = "",
-    timestamp: Annotated[str, Query()] = "",
-    nonce: Annotated[str, Query()] = "",
-    echostr: Annotated[str, Query(max_length=256)] = "",
+def verify(
+    account: WeChatAccount, rt: ChannelsRuntime, *, signature: str, timestamp: str, nonce: str, echostr: str
 ) -> str:
-    """The URL check WeChat runs when the server address is saved in the console."""
+    """GET /wechat: the URL check WeChat runs when the server address is saved in the console."""
     check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
     return echostr
 
 
-@router.post("")
 async def receive(
     request: Request,
-    account: AccountDep,
-    rt: RuntimeDep,
-    chat: ChatDep,
-    signature: Annotated[str, Query()] = "",
-    timestamp: Annotated[str, Query()] = "",
-    nonce: Annotated[str, Query()] = "",
-    encrypt_type: Annotated[str | None, Query()] = None,
-    msg_signature: Annotated[str | None, Query()] = None,
+    account: WeChatAccount,
+    rt: ChannelsRuntime,
+    chat: ChatService,
+    *,
+    signature: str,
+    timestamp: str,
+    nonce: str,
+    encrypt_type: str | None,
+    msg_signature: str | None,
 ) -> Response:
+    """POST /wechat: signature and mode before any byte of the body, then the message, answered within 5 s or sent
+    through the customer-service API after."""
     check_signature(account, rt, signature=signature, timestamp=timestamp, nonce=nonce)
     check_mode(account, encrypt_type=encrypt_type)
     body = await core.read_body(request, rt.settings.channel_max_body_bytes)

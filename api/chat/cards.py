@@ -1,108 +1,97 @@
-"""Guide cards: the channel-neutral summary of an item, bundle or window that a chat answer carries."""
+"""Guide cards in a chat answer: the channel-neutral JSON of an item, bundle or window (api/guides/view.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from api.chat.content import Messages
+from api.guides.view import EntryRef, GuideCard, MaterialLine, WindowInfo, guide_view
 from index.catalogue import Catalogue
-from index.schema import Item, Material, Window
 
-BADGE_FIELDS = ("data_shared", "promise_ok", "deferrable")
 ROUTE_OF_KIND = {"item": "guide", "bundle": "bundle", "window": "window"}
 
 
-def guide_url(entry_id: str) -> str:
-    return f"/guides/{entry_id}"
+def _link(ref: EntryRef) -> dict[str, str]:
+    return {"id": ref.id, "name": ref.name, "url": ref.url}
 
 
-def badges(material: Material, messages: Messages) -> list[dict[str, str]]:
-    labels = messages.section("badges")
-    return [{"code": f, "label": labels[f]} for f in BADGE_FIELDS if getattr(material, f)]
-
-
-def window_info(window: Window | None) -> dict[str, str] | None:
-    if window is None:
+def window_json(info: WindowInfo | None) -> dict[str, str] | None:
+    if info is None:
         return None
     return {
-        "id": window.id,
-        "name": window.name,
-        "floor": window.location.floor,
-        "counters": window.location.counters,
-        "hours": window.hours,
-        "url": guide_url(window.id),
+        "id": info.id,
+        "name": info.name,
+        "floor": info.floor,
+        "counters": info.counters,
+        "hours": info.hours,
+        "url": info.url,
     }
 
 
-def _item_card(cat: Catalogue, item: Item, messages: Messages) -> dict[str, Any]:
+def _own_material(m: MaterialLine, labels: dict[str, str]) -> dict[str, Any]:
     return {
-        "id": item.id,
-        "kind": "item",
-        "name": item.name,
-        "summary": item.summary,
-        "materials": [
-            {
-                "name": m.name,
-                "form": m.form.value,
-                "count": m.count,
-                "note": m.note,
-                "optional_when": m.optional_when,
-                "badges": badges(m, messages),
-            }
-            for m in item.materials
-        ],
-        "window": window_info(cat.windows.get(item.window)),
-        "time_limit": item.time_limit,
-        "fee": item.fee,
-        "online": [o.name for o in item.online],
-        "bundles": [{"id": b, "name": cat.bundles[b].name, "url": guide_url(b)} for b in item.bundles],
-        "url": guide_url(item.id),
+        "name": m.name,
+        "form": m.form.value,
+        "count": m.count,
+        "note": m.note,
+        "optional_when": m.optional_when,
+        "badges": [{"code": code, "label": labels[code]} for code in m.badges],
+    }
+
+
+def _merged_material(m: MaterialLine) -> dict[str, Any]:
+    """A bundle's line names the member items that ask for it, with no condition and no badges."""
+    return {
+        "name": m.name,
+        "form": m.form.value,
+        "count": m.count,
+        "note": m.note,
+        "optional_when": None,
+        "badges": [],
+        "needed_for": [r.name for r in m.needed_for if r.kind == "item"],
+    }
+
+
+def card_json(card: GuideCard, messages: Messages) -> dict[str, Any]:
+    """The `card` of a `guide_card` chat message; badge labels are the chat wording's `badges` section."""
+    base: dict[str, Any] = {"id": card.id, "kind": card.kind, "name": card.name, "summary": card.summary}
+    if card.kind == "item":
+        labels = messages.section("badges")
+        return {
+            **base,
+            "materials": [_own_material(m, labels) for m in card.materials],
+            "window": window_json(card.window),
+            "time_limit": card.time_limit,
+            "fee": card.fee,
+            "online": [o.name for o in card.online],
+            "bundles": [_link(b) for b in card.bundles],
+            "url": card.url,
+        }
+    if card.kind == "bundle":
+        return {
+            **base,
+            "materials": [_merged_material(m) for m in card.materials],
+            "members": [_link(m) for m in card.members],
+            "steps": list(card.steps),
+            "window": window_json(card.window),
+            "time_limit": card.time_limit,
+            "fee": None,
+            "online": [o.name for o in card.online],
+            "url": card.url,
+        }
+    return {
+        **base,
+        "materials": [],
+        "window": window_json(card.window),
+        "handles": [_link(i) for i in card.handles],
+        "time_limit": None,
+        "fee": None,
+        "url": card.url,
     }
 
 
 def build_card(cat: Catalogue, entry_id: str, messages: Messages) -> dict[str, Any] | None:
-    """The card for any catalogue id; None when the id is unknown."""
-    if entry_id in cat.items:
-        return _item_card(cat, cat.items[entry_id], messages)
-    if entry_id in cat.bundles:
-        b = cat.bundles[entry_id]
-        return {
-            "id": b.id,
-            "kind": "bundle",
-            "name": b.name,
-            "summary": b.summary,
-            "materials": [
-                {
-                    "name": m.name,
-                    "form": m.form.value,
-                    "count": m.count,
-                    "note": m.note,
-                    "optional_when": None,
-                    "badges": [],
-                    "needed_for": [cat.items[i].name for i in m.needed_for if i in cat.items],
-                }
-                for m in cat.merged_materials(b.id)
-            ],
-            "members": [{"id": m, "name": cat.items[m].name, "url": guide_url(m)} for m in b.members],
-            "steps": list(b.steps),
-            "window": window_info(cat.windows.get(b.window)),
-            "time_limit": b.time_limit,
-            "fee": None,
-            "online": [o.name for o in b.online],
-            "url": guide_url(b.id),
-        }
-    if entry_id in cat.windows:
-        w = cat.windows[entry_id]
-        return {
-            "id": w.id,
-            "kind": "window",
-            "name": w.name,
-            "summary": w.summary,
-            "materials": [],
-            "window": window_info(w),
-            "handles": [{"id": i.id, "name": i.name, "url": guide_url(i.id)} for i in cat.items_at_window(w.id)],
-            "time_limit": None,
-            "fee": None,
-            "url": guide_url(w.id),
-        }
-    return None
+    """The card for a catalogue id; an alias entry's id (`same_as`, e.g. from an old menu button) gives the card of
+    the item it names. None when the id is unknown."""
+    card = guide_view(cat).card(entry_id)
+    return None if card is None else card_json(card, messages)

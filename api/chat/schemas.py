@@ -6,8 +6,10 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from civic.channels import ChatChannel
+
 RouteKind = Literal["guide", "bundle", "window", "complaint", "handoff", "none"]
-Channel = Literal["widget", "wechat", "miniprogram", "telegram", "hotline", "api"]
+Channel = ChatChannel  # where a turn comes from; the names are civic/channels.py's, which the bot reads too
 
 
 class ChatRequest(BaseModel):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ import segno
 import yaml
 
 from api.answer.service import Answerer
-from index.catalogue import Catalogue, MergedMaterial
+from api.guides.view import GuideCard, MaterialLine, WindowInfo, guide_card
+from index.catalogue import Catalogue
 from index.decision import load_calibration as load_decision
-from index.schema import Bundle, Item, Material, Online, Window
+from index.schema import Online
 from index.search import Searcher
 
 SCRIPT_FILE = Path(__file__).with_name("script.yml")
@@ -46,54 +48,89 @@ def _whose(name: str, of: str | None) -> str:
     return _fill(wording()["whose"], name=name, of=of) if of else name
 
 
-def _online(channels: list[Online]) -> str:
+def _online(channels: Sequence[Online]) -> str:
     if not channels:
         return ""
     names = "、".join(f"在{o.name}" for o in channels)
     return _fill(wording()["online"], channels=names)
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Card:
-    """What the console shows for one search hit."""
+    """What the console shows for one search hit: the entry's guide card (api/guides/view.py) and its 话术, with
+    the card's parts as the console's JSON has them (api/console/routes/search.py)."""
 
-    id: str
-    kind: str
-    name: str
-    summary: str
+    guide: GuideCard
     script: str
-    materials: list[dict[str, Any]] = field(default_factory=list)
-    window: dict[str, str] | None = None
-    bundles: list[dict[str, str]] = field(default_factory=list)
-    members: list[dict[str, str]] = field(default_factory=list)
-    time_limit: str = ""
-    path: str = ""
-    rejections: list[str] = field(default_factory=list)
-    visits: int | None = None
-    remedy: str = ""
-    phones: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.guide.id
+
+    @property
+    def kind(self) -> str:
+        return self.guide.kind
+
+    @property
+    def name(self) -> str:
+        return self.guide.name
+
+    @property
+    def summary(self) -> str:
+        return self.guide.summary
+
+    @property
+    def path(self) -> str:
+        return self.guide.url
+
+    @property
+    def materials(self) -> list[dict[str, Any]]:
+        return [_material(m) for m in self.guide.materials]
+
+    @property
+    def window(self) -> dict[str, str] | None:
+        w = self.guide.window
+        if w is None:
+            return None
+        return {"id": w.id, "name": w.name, "floor": w.floor, "counters": w.counters, "hours": w.hours}
+
+    @property
+    def bundles(self) -> list[dict[str, str]]:
+        return [{"id": b.id, "name": b.name} for b in self.guide.bundles]
+
+    @property
+    def members(self) -> list[dict[str, str]]:
+        return [{"id": m.id, "name": m.name} for m in self.guide.members]
+
+    @property
+    def time_limit(self) -> str:
+        return self.guide.time_limit or ""
+
+    @property
+    def rejections(self) -> list[str]:
+        return list(self.guide.rejections)
+
+    @property
+    def visits(self) -> int | None:
+        return self.guide.visits
+
+    @property
+    def remedy(self) -> str:
+        return self.guide.remedy or ""
+
+    @property
+    def phones(self) -> dict[str, str]:
+        p = self.guide.phones
+        return {} if p is None else {"consult": p.consult, "supervise": p.supervise}
 
 
-def _window_info(cat: Catalogue, window_id: str) -> dict[str, str] | None:
-    w = cat.windows.get(window_id)
-    if w is None:
-        return None
-    return {
-        "id": w.id,
-        "name": w.name,
-        "floor": w.location.floor,
-        "counters": w.location.counters,
-        "hours": w.hours,
-    }
-
-
-def _place(info: dict[str, str] | None) -> str:
+def _place(info: WindowInfo | None) -> str:
     if info is None:
         return "政务服务中心综合窗口"
-    return f"{info['floor']}{info['name']}（{info['counters']}）"
+    return f"{info.floor}{info.name}（{info.counters}）"
 
 
-def _material(m: Material | MergedMaterial) -> dict[str, Any]:
+def _material(m: MaterialLine) -> dict[str, Any]:
     return {
         "name": m.name,
         "of": m.of,
@@ -114,83 +151,33 @@ def _visits(visits: int | None) -> str:
     return w["visits_none"] if visits == 0 else _fill(w["visits"], count=str(visits))
 
 
-def _phones(cat: Catalogue, own: str | None = None) -> dict[str, str]:
-    return {"consult": own or cat.site.phones.consult, "supervise": cat.site.phones.supervise}
+def _script(card: GuideCard) -> str:
+    """The 话术 of a card, in script.yml's wording for its kind."""
+    w = wording()
+    info = card.window
+    place, hours = _place(info), info.hours if info else ""
+    if card.kind == "window":
+        return _fill(w["window"], name=card.name, summary=card.summary, place=place, hours=hours)
+    sep = w.get("separator", "；")
+    materials = sep.join(_material_line(_whose(m.name, m.of), m.form.value, m.count) for m in card.materials)
+    common = {
+        "name": card.name,
+        "summary": card.summary,
+        "materials": materials,
+        "place": place,
+        "hours": hours,
+        "time_limit": card.time_limit or "",
+        "online": _online(card.online),
+    }
+    if card.kind == "bundle":
+        return _fill(w["bundle"], members="、".join(m.name for m in card.members), **common)
+    return _fill(w["item"], visits=_visits(card.visits), **common)
 
 
 def card_for(cat: Catalogue, entry_id: str) -> Card | None:
-    """The guide card with its 话术; None for an unknown id."""
-    entry = cat.get(entry_id)
-    w = wording()
-    sep = w.get("separator", "；")
-    if isinstance(entry, Item):
-        info = _window_info(cat, entry.window)
-        mats = [_material(m) for m in entry.materials]
-        script = _fill(
-            w["item"],
-            name=entry.name,
-            summary=entry.summary,
-            materials=sep.join(_material_line(_whose(m.name, m.of), m.form.value, m.count) for m in entry.materials),
-            place=_place(info),
-            hours=info["hours"] if info else "",
-            time_limit=entry.time_limit,
-            visits=_visits(entry.visits),
-            online=_online(entry.online),
-        )
-        bundles = [{"id": b, "name": cat.bundles[b].name} for b in entry.bundles if b in cat.bundles]
-        return Card(
-            entry.id,
-            "item",
-            entry.name,
-            entry.summary,
-            script,
-            mats,
-            info,
-            bundles,
-            [],
-            entry.time_limit,
-            f"/guides/{entry.id}",
-            list(entry.rejections),
-            entry.visits,
-            entry.remedy or cat.site.remedy,
-            _phones(cat, entry.phone),
-        )
-    if isinstance(entry, Bundle):
-        info = _window_info(cat, entry.window)
-        merged = cat.merged_materials(entry.id)
-        mats = [_material(m) for m in merged]
-        members = [{"id": m, "name": cat.items[m].name} for m in entry.members if m in cat.items]
-        script = _fill(
-            w["bundle"],
-            name=entry.name,
-            summary=entry.summary,
-            members="、".join(m["name"] for m in members),
-            materials=sep.join(_material_line(_whose(m.name, m.of), m.form.value, m.count) for m in merged),
-            place=_place(info),
-            hours=info["hours"] if info else "",
-            time_limit=entry.time_limit,
-            online=_online(entry.online),
-        )
-        return Card(
-            entry.id,
-            "bundle",
-            entry.name,
-            entry.summary,
-            script,
-            mats,
-            info,
-            [],
-            members,
-            entry.time_limit,
-            f"/guides/{entry.id}",
-            remedy=cat.site.remedy,
-            phones=_phones(cat),
-        )
-    if isinstance(entry, Window):
-        info = _window_info(cat, entry.id)
-        script = _fill(w["window"], name=entry.name, summary=entry.summary, place=_place(info), hours=entry.hours)
-        return Card(entry.id, "window", entry.name, entry.summary, script, [], info, [], [], "", f"/guides/{entry.id}")
-    return None
+    """The guide card with its 话术; None for an unknown id (an alias entry's id gives the item it names)."""
+    guide = guide_card(cat, entry_id)
+    return None if guide is None else Card(guide=guide, script=_script(guide))
 
 
 def abstain_threshold(searcher: Searcher, answerer: Answerer | None = None) -> float:

@@ -21,11 +21,12 @@ from api.cases.outbox import backoff_delay
 from api.core.clock import utcnow
 from api.handoff.address import AddressBox, AddressError
 from api.handoff.models import Handoff, HandoffDelivery, HandoffMessage
+from civic.channels import MESSENGERS
 
 log = logging.getLogger(__name__)
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
-PUSHED = frozenset({"wechat", "miniprogram", "telegram"})  # channels with a send API; the others poll the inbox
+PUSHED = MESSENGERS  # channels with a send API; the others poll the inbox
 MAX_ERROR_CHARS = 500
 NO_ADDRESS = "no reply address stored for this conversation"
 

@@ -1,1 +1,1 @@
-"""Prometheus metrics and structured, masked logs for the gateway (issue #9, part 4)."""
+"""Prometheus metrics, structured masked logs, and the gateway's liveness and readiness probes (issue #9, part 4)."""

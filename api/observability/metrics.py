@@ -27,13 +27,14 @@ from api.chat.schemas import Channel, ChatMeta, RouteKind
 from api.core.clock import china_today
 from api.core.db import Database
 from api.settings import Settings
+from civic.channels import MESSENGERS
 
 log = logging.getLogger(__name__)
 
 PREFIX = "baihua"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-WEBHOOK_CHANNELS = frozenset({"wechat", "miniprogram", "telegram"})
+WEBHOOK_CHANNELS = MESSENGERS  # each webhook route is named after its channel (/wechat, /miniprogram, /telegram)
 OUTCOMES: dict[RouteKind, str] = {
     "guide": "answered",
     "bundle": "answered",

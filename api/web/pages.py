@@ -13,10 +13,10 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.chat.cards import BADGE_FIELDS
 from api.chat.content import load_messages
 from api.core.deps import SettingsDep
 from api.deps import CatalogueDep, StateDep
+from api.guides.view import BADGE_FIELDS
 from index.catalogue import Catalogue
 from index.search import EmptyQuery
 

@@ -1,4 +1,4 @@
-"""Shared helpers: the meta payload on every bot message, slot reading; phones and masking by the rules in civic/."""
+"""Shared helpers: the meta payload on every bot message, slot reading; phones, masking and channels by civic/."""
 
 from __future__ import annotations
 
@@ -8,14 +8,13 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.gateway import GatewayClient
+from civic.channels import citizen_channel
 from civic.phone import find_phone as find_phone  # re-exported: the gateway files cases under the same rule
 from civic.phone import mask_phone as mask_phone
 from civic.phone import normalize_phone as normalize_phone
 from civic.privacy import mask_personal as mask_personal  # what the citizen is read back, as the gateway shows it
 
 ROUTE_KINDS = {"item": "guide", "bundle": "bundle", "window": "window"}
-# channels the gateway's case API takes from the action server; hotline and window cases are the console's
-CITIZEN_CHANNELS = frozenset({"wechat", "miniprogram", "telegram", "widget"})
 
 
 def client() -> GatewayClient:
@@ -59,7 +58,7 @@ def button(title: str, intent: str, **entities: str) -> dict[str, str]:
 
 
 def channel_of(tracker: Tracker) -> str:
-    """The channel the gateway put into message metadata; the widget when unknown."""
+    """The channel the gateway put into message metadata, as the console names it too (civic/channels.py): a
+    citizen's own chat channel, the widget when unknown; hotline and window cases are the console's."""
     metadata = tracker.latest_message.get("metadata") or {}
-    channel = metadata.get("channel") if isinstance(metadata, dict) else None
-    return channel if channel in CITIZEN_CHANNELS else "widget"
+    return citizen_channel(metadata.get("channel") if isinstance(metadata, dict) else None)

@@ -6,9 +6,9 @@ The sentence vector of the same e5 model the gateway searches with places a mess
 that mean the same thing, whatever the words, so DIET sees meaning beside the words.
 
 The model is the folder `python -m index model` converts (var/models/multilingual-e5-small: `model.onnx`,
-`tokenizer.json`, the pooling config); no torch, no download. Mean pooling over the attention mask and L2
-normalisation, with the `query: ` prompt, as index/embed.py OnnxEncoder does for a citizen's question: the two must
-agree, and tests/bot/test_e5_featurizer.py checks that they do.
+`tokenizer.json`, the pooling config); no torch, no download. The `query: ` prompt, mean pooling over the attention
+mask and L2 normalisation come from civic/e5.py, which index/embed.py OnnxEncoder uses for a citizen's question: the
+two must agree, and tests/bot/test_e5_featurizer.py checks that they do.
 
 Only sentence features: DIET combines them with the sparse sequence features of the other featurizers. Messages are
 encoded in batches of similar length during training, one at a time when serving (one ~15 ms encode per turn).
@@ -16,7 +16,6 @@ encoded in batches of similar length during training, one at a time when serving
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,8 @@ from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from civic import e5
 
 # bot/ is where rasa runs; the converted model lives beside the index files
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "var" / "models" / "multilingual-e5-small"
@@ -55,33 +56,22 @@ class E5Encoder:
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(model_dir / "model.onnx"), opts, providers=["CPUExecutionProvider"])
+        config = e5.read_folder(model_dir)
         self.tokenizer = HFTokenizer.from_file(str(model_dir / "tokenizer.json"))
-        bert = model_dir / "sentence_bert_config.json"
-        max_len = int(json.loads(bert.read_text()).get("max_seq_length", 512)) if bert.is_file() else 512
-        self.tokenizer.enable_truncation(max_length=min(max_len, 512))
-        pad_id = int(json.loads((model_dir / "config.json").read_text()).get("pad_token_id", 1))
-        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id) or "<pad>")
-        st_config = model_dir / "config_sentence_transformers.json"
-        prompts = json.loads(st_config.read_text()).get("prompts", {}) if st_config.is_file() else {}
-        self.prompt = str(prompts.get("query", ""))
-        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
-        if not pooling.get("pooling_mode_mean_tokens"):
-            raise ValueError(f"{model_dir}: only mean pooling is supported")
-        self.dim = int(pooling["word_embedding_dimension"])
+        self.tokenizer.enable_truncation(max_length=config.max_tokens)
+        pad_token = self.tokenizer.id_to_token(config.pad_id) or "<pad>"
+        self.tokenizer.enable_padding(pad_id=config.pad_id, pad_token=pad_token)
+        self.prompt = config.query_prompt
+        self.dim = config.dim
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding per batch
-        for start in range(0, len(order), BATCH):
-            rows = order[start : start + BATCH]
+        for rows in e5.length_batches(texts, BATCH):
             enc = self.tokenizer.encode_batch([self.prompt + texts[i][:MAX_CHARS] for i in rows])
             ids = np.asarray([e.ids for e in enc], dtype=np.int64)
             mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            weights = mask[..., None].astype(np.float32)
-            vecs = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
-            out[rows] = vecs
+            out[rows] = e5.sentence_vectors(hidden, mask)
         return out
 
 

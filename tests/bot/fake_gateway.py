@@ -15,11 +15,10 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import yaml
 
+from civic.channels import CITIZEN_CHANNELS, STAFF_CHANNELS
+
 GUIDES = Path(__file__).resolve().parents[2] / "guides"
 INTERNAL_TOKEN = "bot-test-internal-token"  # the conftest puts it in INTERNAL_TOKEN for the action server
-# as api/cases/schemas.py: the action server may name these; staff channels are refused; the public gets "web"
-CITIZEN_CHANNELS = {"wechat", "miniprogram", "telegram", "widget", "web"}
-STAFF_CHANNELS = {"hotline", "window", "open311"}
 CATEGORIES = [
     {"code": "cannot-get-done", "name": "办不成事"},
     {"code": "service-attitude", "name": "服务态度"},
@@ -30,7 +29,7 @@ CATEGORIES = [
 ]
 
 
-ANSWER_ID = re.compile(r"^[a-z0-9-]{1,64}$")  # as api/routes/answer.py validates id and last
+ANSWER_ID = re.compile(r"^[a-z0-9-]{1,64}$")  # as api/answer/routes.py validates id and last
 ANSWER_ASKED = re.compile(r"^[a-z_]{1,16}$")  # asked and last_asked
 NOT_SURE = "这个问题我没找到准确的办事指南，不敢乱说。"
 
@@ -227,6 +226,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.state.fail_cases and path.startswith("/api/cases"):
             return self._send(503, {"detail": "down"})
         if path == "/api/cases":
+            # as api/cases: the action server may name a citizen channel, never a staff one; the public gets "web"
             claimed = body.get("channel")
             if claimed in STAFF_CHANNELS or (claimed is not None and claimed not in CITIZEN_CHANNELS):
                 return self._send(422, {"detail": [{"loc": ["body", "channel"], "field": "channel"}]})

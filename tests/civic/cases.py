@@ -1,4 +1,5 @@
-"""Phone and masking tables: tests/civic runs them in .venv, tests/bot/test_phone_contract.py in .venv-rasa."""
+"""Shared tables, run in .venv by tests/civic and in .venv-rasa too: phones and masking by
+tests/bot/test_phone_contract.py, channels by the bot's own code in a subprocess (tests/civic/test_channels.py)."""
 
 from __future__ import annotations
 
@@ -98,4 +99,22 @@ MASKED: list[tuple[str, str]] = [
     ("3号窗口工作人员一直玩手机不理人", "3号窗口工作人员一直玩手机不理人"),
     ("139****5678 1101**********1234", "139****5678 1101**********1234"),  # masking twice changes nothing
     ("", ""),
+]
+
+# a conversation's channel, as the gateway names it in the message metadata -> the channel its case and handoff
+# are filed under (civic/channels.py): the bot's complaints and the console's 转为工单 alike
+CHANNELS: list[tuple[object, str]] = [
+    ("widget", "widget"),
+    ("wechat", "wechat"),
+    ("miniprogram", "miniprogram"),  # once filed as the widget's: the bot had its own list
+    ("telegram", "telegram"),
+    ("api", "widget"),  # a bare /api/chat caller
+    ("hotline", "widget"),  # a staff channel is the console's, whatever the metadata says
+    ("window", "widget"),
+    ("open311", "widget"),
+    ("web", "widget"),  # the public case API's, never a conversation's
+    ("WeChat", "widget"),
+    ("", "widget"),
+    (None, "widget"),
+    (["wechat"], "widget"),  # metadata is JSON: anything may be there
 ]

@@ -18,7 +18,7 @@ from api.cases.config import load_config
 from api.core.db import alembic_config
 from api.main import create_app
 from api.settings import Settings
-from tests.api.cases.test_routes_citizen import file_case
+from tests.api.cases.routes.test_citizen import file_case
 from tests.api.conftest import make_settings
 
 ROOT = Path(__file__).resolve().parents[3]

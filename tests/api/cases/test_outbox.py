@@ -16,7 +16,7 @@ from api.cases.models import Case, Outbox
 from api.cases.outbox import WorkerConfig, deliver_due, pending_count, sign, verify
 from api.main import create_app
 from api.settings import get_settings
-from tests.api.cases.test_routes_citizen import MASKED_STORY, NO_FILING_LIMITS, STORY, STORY_NUMBERS, file_case
+from tests.api.cases.routes.test_citizen import MASKED_STORY, NO_FILING_LIMITS, STORY, STORY_NUMBERS, file_case
 from tests.api.conftest import make_settings
 from tests.api.fake_receiver import FakeReceiver
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.accounts import auth
 from api.main import create_app
 from api.settings import get_settings
-from tests.api.cases.test_routes_citizen import GOOD, NO_FILING_LIMITS, file_case
+from tests.api.cases.routes.test_citizen import GOOD, NO_FILING_LIMITS, file_case
 from tests.api.conftest import PASSWORD, make_settings
 from tools.pg_throwaway import ThrowawayPostgres
 

@@ -38,7 +38,7 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", "/console/cases/{case}/note", "agent"),
     ("POST", "/console/cases/{case}/assign", "agent"),  # 经办人: the case's department too
     ("POST", "/console/cases/{case}/dispatch", "supervisor"),
-    # 签收, 退回, 延期: also an agent of the case's own department (tests/api/console/test_routes_workorders.py)
+    # 签收, 退回, 延期: also an agent of the case's own department (tests/api/console/routes/test_cases.py)
     ("POST", "/console/cases/{case}/accept", "supervisor"),
     ("POST", "/console/cases/{case}/return", "supervisor"),
     ("POST", "/console/cases/{case}/extension", "supervisor"),

@@ -4,6 +4,7 @@ remedy, visits and phones, with the site's defaults where a guide sets none."""
 from __future__ import annotations
 
 from api.console import talk
+from api.guides.view import guide_card
 from index.catalogue import Catalogue
 
 
@@ -26,3 +27,18 @@ def test_bundle_card_names_whose_document_and_keeps_conditions(cat: Catalogue) -
     assert "父母双方的居民身份证" in card.script
     assert any(m["optional_when"] for m in card.materials), "a conditional line stays conditional"
     assert card.remedy == cat.site.remedy and card.phones["consult"] == cat.site.phones.consult
+
+
+def test_cards_are_the_guide_view_with_the_script(cat: Catalogue) -> None:
+    """The console card serialises the one guide view: an alias id reads out the item it names, a window has
+    no remedy or phones to read out."""
+    alias = talk.card_for(cat, "new-car-registration")
+    canonical = talk.card_for(cat, "vehicle-registration")
+    assert alias is not None and canonical is not None and alias == canonical
+    assert alias.guide is guide_card(cat, "vehicle-registration") and alias.path == "/guides/vehicle-registration"
+    window = talk.card_for(cat, "w-police")
+    assert window is not None and window.kind == "window" and window.materials == []
+    assert window.remedy == "" and window.phones == {} and window.time_limit == "" and window.bundles == []
+    assert window.window is not None and set(window.window) == {"id", "name", "floor", "counters", "hours"}
+    assert cat.windows["w-police"].hours in window.script
+    assert talk.card_for(cat, "no-such-thing") is None

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from api.accounts import auth
 from api.core.guesses import Guesser, GuessPolicy, MemoryGuessLimiter
 from api.main import create_app
-from tests.api.cases.test_routes_citizen import from_address
+from tests.api.cases.routes.test_citizen import from_address
 from tests.api.conftest import PASSWORD, make_settings
 
 A, B, C = Guesser("ip:203.0.113.9"), Guesser("ip:198.51.100.7"), Guesser("ip:192.0.2.1")

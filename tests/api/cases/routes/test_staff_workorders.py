@@ -14,7 +14,7 @@ from api.cases.models import CallerLookup, Case
 from api.core.clock import add_working_days
 from api.core.db import Database
 from api.main import create_app
-from tests.api.cases.test_routes_citizen import file_case
+from tests.api.cases.routes.test_citizen import file_case
 from tests.api.conftest import PASSWORD, make_settings
 
 

@@ -2,192 +2,55 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts import auth
 from api.accounts.deps import TOKEN_COOKIE, CurrentStaff, LoginLimiterDep, SupervisorUser, bearer_token, staff_csrf
 from api.accounts.models import StaffUser
-from api.cases import outbox, service, timeline, workorders
+from api.cases import actions, outbox, service, timeline, workorders
 from api.cases.config import CaseConfig
 from api.cases.deps import CaseConfigDep, GuesserDep, RuntimeDep
 from api.cases.errors import ChineseErrorsRoute
 from api.cases.models import Case
 from api.cases.phone import mask_phone, normalize_phone
-from api.cases.schemas import NoteText
-from api.cases.states import STATUS_NAMES, IllegalTransition, Status
+from api.cases.schemas import (
+    AssignIn,
+    CallerOut,
+    CaseList,
+    CaseStaff,
+    CaseStaffDetail,
+    DeadLetter,
+    DecisionIn,
+    DepartmentOut,
+    DispatchIn,
+    ExtensionIn,
+    HandoffBrief,
+    LoginIn,
+    LoginOut,
+    MergeIn,
+    RatingStaff,
+    ReasonIn,
+    StaffOut,
+    TextIn,
+    TimelineEntryStaff,
+    TransitionIn,
+    TurnBrief,
+    VisitIn,
+)
+from api.cases.states import STATUS_NAMES, Status
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
 from api.core.deps import SessionDep
 from api.core.guesses import retry_after
-from api.handoff.models import ChatTurn, Handoff
 from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=ChineseErrorsRoute)
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
-
-
-class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class LoginOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
-    username: str
-    role: str
-
-
-class StaffOut(BaseModel):
-    username: str
-    display_name: str
-    role: str
-    department: str | None
-    csrf_token: str  # X-CSRF-Token for posts that ride on the cookie (a bearer header needs none)
-
-
-class TimelineEntryStaff(BaseModel):
-    at: datetime
-    actor: str
-    kind: str
-    from_status: str | None
-    to_status: str | None
-    note: str | None
-    public: bool
-    who: str  # the account's display name, 市民 or 系统
-    label: str  # the step in Chinese (api/cases/timeline.yml)
-
-
-class RatingStaff(BaseModel):
-    score: int
-    comment: str | None
-    at: datetime
-    via: str  # citizen (a rating on any channel) | visit (an agent's 回访)
-    by: str | None
-
-
-class CaseStaff(BaseModel):
-    case_no: str
-    category: str
-    description: str
-    channel: str
-    item_id: str | None
-    window_id: str | None
-    phone: str
-    status: str
-    status_name: str
-    department: str | None
-    department_name: str | None
-    assignee: str | None
-    deadline: date
-    overdue: bool
-    reply: str | None
-    created_at: datetime
-    updated_at: datetime
-    request_type: str | None
-    caller_name: str | None
-    dispatched_by: str | None
-    duplicate_of: str | None
-    extension_days: int | None  # a 延期 request waiting for a supervisor
-    extension_reason: str | None
-
-
-class CaseStaffDetail(CaseStaff):
-    timeline: list[TimelineEntryStaff]
-    ratings: list[RatingStaff]
-
-
-class CaseList(BaseModel):
-    total: int
-    items: list[CaseStaff]
-
-
-class AssignIn(BaseModel):
-    department: str | None = Field(default=None, min_length=1, max_length=64)
-    assignee: str | None = Field(default=None, min_length=1, max_length=64)
-
-
-class DispatchIn(BaseModel):
-    department: str = Field(min_length=1, max_length=64)  # code, name or alias in guides/departments.yml
-    note: NoteText | None = None  # for the department only (an internal line)
-
-
-class ReasonIn(BaseModel):
-    reason: NoteText
-
-
-class ExtensionIn(BaseModel):
-    days: int = Field(ge=1, le=60)
-    reason: NoteText
-
-
-class DecisionIn(BaseModel):
-    approve: bool
-    note: NoteText | None = None
-
-
-class VisitIn(BaseModel):
-    result: int = Field(ge=0, le=5)  # 1-5 the caller's verdict, 0 nobody answered
-    note: NoteText | None = None
-
-
-class MergeIn(BaseModel):
-    into: str = Field(min_length=1, max_length=32)
-
-
-class DepartmentOut(BaseModel):
-    code: str
-    name: str
-    full_name: str
-    contact: str
-    categories: list[str]
-
-
-class HandoffBrief(BaseModel):
-    id: int
-    channel: str
-    status: str
-    created_at: datetime
-
-
-class TurnBrief(BaseModel):
-    at: datetime
-    channel: str
-    text: str
-    route_kind: str
-
-
-class CallerOut(BaseModel):
-    phone: str  # masked
-    cases: list[CaseStaff]
-    handoffs: list[HandoffBrief]
-    turns: list[TurnBrief]
-
-
-class TransitionIn(BaseModel):
-    to: Status
-    note: NoteText | None = None
-
-
-class TextIn(BaseModel):
-    text: NoteText
-
-
-class DeadLetter(BaseModel):
-    event_id: str
-    case_no: str
-    event_type: str
-    attempts: int
-    last_error: str | None
-    created_at: datetime
-    dead_at: datetime | None
 
 
 def _staff_view(case: Case, config: CaseConfig) -> dict[str, object]:
@@ -242,34 +105,8 @@ def _detail(case: Case, config: CaseConfig, session: Session) -> CaseStaffDetail
             )
             for e in case.timeline
         ],
-        ratings=[RatingStaff(score=r.score, comment=r.comment, at=r.at, via=r.via, by=r.by) for r in case.ratings],
+        ratings=[RatingStaff.model_validate(r) for r in case.ratings],
     )
-
-
-def _load(session: Session, case_no: str) -> Case:
-    case = service.get_case(session=session, case_no=case_no.strip().upper(), for_update=True)
-    if case is None:
-        raise HTTPException(status_code=404, detail="没有找到这个案件")
-    return case
-
-
-def _conflict(exc: IllegalTransition) -> HTTPException:
-    return HTTPException(
-        status_code=409,
-        detail=f"案件当前是“{STATUS_NAMES[exc.current]}”，不能改为“{STATUS_NAMES[exc.target]}”",
-    )
-
-
-def _refused(exc: Exception) -> HTTPException:
-    """The work-order rules' refusals (api/cases/workorders.py) as HTTP answers."""
-    if isinstance(exc, IllegalTransition):
-        return _conflict(exc)
-    if isinstance(exc, workorders.NotAllowed):
-        return HTTPException(status_code=403, detail=str(exc))
-    return HTTPException(status_code=422, detail=str(exc))
-
-
-REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
 
 
 @router.post("/login", response_model=LoginOut)
@@ -281,7 +118,7 @@ def login(
     guesser: GuesserDep,
     logins: LoginLimiterDep,
 ) -> LoginOut:
-    key = auth.login_key(body.username)  # the console counts the same guesses (api/console/routes.py)
+    key = auth.login_key(body.username)  # the console counts the same guesses (api/console/routes/session.py)
     wait = logins.attempt(key, guesser)
     if wait:
         detail = load_messages().text("cases", "too_many_logins")
@@ -357,18 +194,15 @@ def list_cases(
 
 @router.get("/cases/{case_no}", response_model=CaseStaffDetail)
 def case_detail(case_no: CaseNo, session: SessionDep, _user: CurrentStaff, config: CaseConfigDep) -> CaseStaffDetail:
-    return _detail(_load(session, case_no), config, session)
+    return _detail(actions.load_case(session, case_no, for_update=True), config, session)
 
 
 @router.post("/cases/{case_no}/phone")
 def reveal_phone(case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: CaseConfigDep) -> dict[str, str]:
     """The full number is shown only on purpose, and who looked is written into the timeline."""
-    case = _load(session, case_no)
-    service.record_event(
-        session=session, case=case, config=config, actor=actor_of(user), kind="phone_viewed", public=False
-    )
-    session.commit()
-    return {"case_no": case.case_no, "phone": case.phone}
+    case = actions.load_case(session, case_no, for_update=True)
+    phone = actions.reveal(session=session, case=case, user=user, config=config, what="phone")
+    return {"case_no": case.case_no, "phone": phone}
 
 
 @router.post("/cases/{case_no}/description")
@@ -376,12 +210,9 @@ def reveal_description(
     case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> dict[str, str]:
     """The story with the numbers the citizen typed into it, only on purpose, and audited like the phone."""
-    case = _load(session, case_no)
-    service.record_event(
-        session=session, case=case, config=config, actor=actor_of(user), kind="description_viewed", public=False
-    )
-    session.commit()
-    return {"case_no": case.case_no, "description": case.description}
+    case = actions.load_case(session, case_no, for_update=True)
+    description = actions.reveal(session=session, case=case, user=user, config=config, what="description")
+    return {"case_no": case.case_no, "description": description}
 
 
 @router.post("/cases/{case_no}/assign", response_model=CaseStaffDetail)
@@ -396,7 +227,7 @@ def assign(
         assignee = session.scalar(select(StaffUser).where(StaffUser.username == body.assignee))
         if assignee is None or not assignee.active:
             raise HTTPException(status_code=422, detail="没有这个经办人")
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         if body.department is not None:
             workorders.dispatch(
@@ -404,8 +235,8 @@ def assign(
             )
         if assignee is not None:
             workorders.set_assignee(session=session, case=case, user=user, assignee=assignee, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -418,10 +249,7 @@ def _department(config: CaseConfig, key: str) -> workorders.Department:
 
 @router.get("/departments", response_model=list[DepartmentOut])
 def departments(_user: CurrentStaff, config: CaseConfigDep) -> list[DepartmentOut]:
-    return [
-        DepartmentOut(code=d.code, name=d.name, full_name=d.full_name, contact=d.contact, categories=list(d.categories))
-        for d in config.departments.departments
-    ]
+    return [DepartmentOut.model_validate(d) for d in config.departments.departments]
 
 
 @router.post("/cases/{case_no}/dispatch", response_model=CaseStaffDetail)
@@ -429,7 +257,7 @@ def dispatch(
     case_no: CaseNo, body: DispatchIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """派单 to a department of the directory; it must 签收 or 退回."""
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.dispatch(
             session=session,
@@ -439,18 +267,18 @@ def dispatch(
             note=body.note,
             config=config,
         )
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
 @router.post("/cases/{case_no}/accept", response_model=CaseStaffDetail)
 def accept(case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: CaseConfigDep) -> CaseStaffDetail:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.accept(session=session, case=case, user=user, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -458,11 +286,11 @@ def accept(case_no: CaseNo, session: SessionDep, user: CurrentStaff, config: Cas
 def return_case(
     case_no: CaseNo, body: ReasonIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.return_case(session=session, case=case, user=user, reason=body.reason, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -470,13 +298,13 @@ def return_case(
 def request_extension(
     case_no: CaseNo, body: ExtensionIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.request_extension(
             session=session, case=case, user=user, days=body.days, reason=body.reason, config=config
         )
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -484,13 +312,13 @@ def request_extension(
 def decide_extension(
     case_no: CaseNo, body: DecisionIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.decide_extension(
             session=session, case=case, user=user, approve=body.approve, note=body.note, config=config
         )
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -499,11 +327,11 @@ def visit(
     case_no: CaseNo, body: VisitIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """回访: the caller's verdict after the reply (≤2 reopens to 督办, ≥3 closes), or 0 for nobody answered."""
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.record_visit(session=session, case=case, user=user, score=body.result, note=body.note, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -512,14 +340,14 @@ def merge(
     case_no: CaseNo, body: MergeIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """Mark this case a duplicate of `into`: its citizen gets that case's reply, the figures count it once."""
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     main = service.get_case(session=session, case_no=body.into.strip().upper(), for_update=True)
     if main is None:
         raise HTTPException(status_code=404, detail="没有找到要合并到的案件")
     try:
         workorders.mark_duplicate(session=session, case=case, main=main, user=user, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -538,8 +366,8 @@ def caller(
     return CallerOut(
         phone=history.phone_masked,
         cases=[CaseStaff(**_staff_view(c, config)) for c in history.cases],  # type: ignore[arg-type]
-        handoffs=[_handoff_brief(h) for h in history.handoffs],
-        turns=[_turn_brief(t) for t in history.turns],
+        handoffs=[HandoffBrief.model_validate(h) for h in history.handoffs],
+        turns=[TurnBrief.model_validate(t) for t in history.turns],
     )
 
 
@@ -555,24 +383,16 @@ def _caller_number(session: Session, phone: str | None, case_no: str | None) -> 
     return number, None
 
 
-def _handoff_brief(h: Handoff) -> HandoffBrief:
-    return HandoffBrief(id=h.id, channel=h.channel, status=h.status, created_at=h.created_at)
-
-
-def _turn_brief(t: ChatTurn) -> TurnBrief:
-    return TurnBrief(at=t.at, channel=t.channel, text=t.text, route_kind=t.route_kind)
-
-
 @router.post("/cases/{case_no}/transition", response_model=CaseStaffDetail)
 def transition(
     case_no: CaseNo, body: TransitionIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
     """改状态 for moves without their own action (派单, 签收, 退回 and 答复 have theirs)."""
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.change_status(session=session, case=case, user=user, target=body.to, note=body.note, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -580,11 +400,11 @@ def transition(
 def reply(
     case_no: CaseNo, body: TextIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     try:
         workorders.answer(session=session, case=case, user=user, text=body.text, config=config)
-    except REFUSALS as exc:
-        raise _refused(exc) from None
+    except actions.REFUSALS as exc:
+        raise actions.refused(exc) from None
     return _detail(case, config, session)
 
 
@@ -592,7 +412,7 @@ def reply(
 def add_note(
     case_no: CaseNo, body: TextIn, session: SessionDep, user: CurrentStaff, config: CaseConfigDep
 ) -> CaseStaffDetail:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no, for_update=True)
     service.add_note(session=session, case=case, text=body.text, actor=actor_of(user), config=config)
     return _detail(case, config, session)
 

@@ -1,7 +1,7 @@
 """`/console/handoffs`: the 转人工 queue (refreshed live), one conversation's thread, and 转为工单.
 
-Included into the console router by api/console/routes.py, so the same roles and CSRF rules hold (ConsoleRoute and
-the security dependencies). The agents' wording is in api/console/handoffs.yml, the citizen's in
+Included into the console router by api/console/routes/__init__.py, so the same roles and CSRF rules hold
+(ConsoleRoute and the security dependencies). The agents' wording is in api/console/handoffs.yml, the citizen's in
 api/chat/messages.yml.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Annotated, Any, cast, get_args
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -20,7 +20,7 @@ from api.accounts.models import StaffUser
 from api.cases import service as case_service
 from api.cases.config import CaseConfig
 from api.cases.deps import CaseConfigDep
-from api.cases.schemas import MAX_DESCRIPTION, CaseCreate, CitizenChannel
+from api.cases.schemas import MAX_DESCRIPTION, CaseCreate
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
 from api.console import wording as console_wording
@@ -33,13 +33,13 @@ from api.handoff import delivery as handoff_delivery
 from api.handoff import queue
 from api.handoff import service as handoff_service
 from api.handoff.models import Handoff, HandoffMessage
+from civic.channels import citizen_channel
 from civic.phone import find_phone
 from civic.privacy import mask_personal
 
 router = APIRouter(prefix="/handoffs", route_class=ConsoleRoute)
 PREVIEW_CHARS = 60
 NOTE_LINES = 80  # the transcript on a case's timeline: the last lines, the rest stays in the handoff
-CASE_CHANNELS = frozenset(get_args(CitizenChannel))
 StatusFilter = Annotated[str, Query(max_length=16)]
 
 
@@ -286,11 +286,6 @@ def transcript_note(handoff: Handoff, agent: str) -> str:
     return "\n".join(head + lines)
 
 
-def case_channel(handoff_channel: str) -> CitizenChannel:
-    """The case keeps the conversation's channel; a bare API conversation files as `web`, as the public API does."""
-    return cast(CitizenChannel, handoff_channel) if handoff_channel in CASE_CHANNELS else "web"
-
-
 @router.post("/{handoff_id}/case")
 def handoff_to_case(
     request: Request, form: FormDep, handoff_id: int, user: AgentUser, session: SessionDep, config: CaseConfigDep
@@ -308,7 +303,7 @@ def handoff_to_case(
             category=values["category"],
             description=values["description"],
             phone=values["phone"],
-            channel=case_channel(handoff.channel),
+            channel=citizen_channel(handoff.channel),  # the conversation's, as the bot files its cases
             idempotency_key=queue.case_key(secret, handoff.id),
             sender=handoff.sender,  # the caller view links the case to this chat
         )

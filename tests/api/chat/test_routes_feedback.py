@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.chat.feedback import AnswerFeedback
+from api.chat.routes import FEEDBACK_MAX_BYTES
 from api.main import create_app
-from api.routes.feedback import MAX_BODY_BYTES
 from api.settings import get_settings
 from tests.api.chat.fake_rasa import FakeRasa
 from tests.api.conftest import make_settings
@@ -131,7 +131,7 @@ def test_wrong_type_and_oversized_bodies_are_refused(client: TestClient) -> None
     turn = ask(client, "社保卡丢了怎么补办")["meta"]["feedback_turn"]
     plain = client.post("/api/feedback", content=f"{SENDER} {turn} useful", headers={"Content-Type": "text/plain"})
     assert plain.status_code == 415
-    padded = json.dumps({"sender": SENDER, "turn": turn, "value": "useful"})[:-1] + " " * MAX_BODY_BYTES + "}"
+    padded = json.dumps({"sender": SENDER, "turn": turn, "value": "useful"})[:-1] + " " * FEEDBACK_MAX_BYTES + "}"
     resp = client.post("/api/feedback", content=padded, headers={"Content-Type": "application/json"})
     assert resp.status_code == 413 and resp.json()["detail"]
 

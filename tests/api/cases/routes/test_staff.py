@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.accounts import auth
 from api.accounts.models import StaffUser
-from tests.api.cases.test_routes_citizen import MASKED_STORY, STORY, STORY_NUMBERS, file_case, from_address
+from tests.api.cases.routes.test_citizen import MASKED_STORY, STORY, STORY_NUMBERS, file_case, from_address
 from tests.api.conftest import PASSWORD
 
 

@@ -231,7 +231,7 @@ def test_what_the_citizen_wrote_leaves_masked_and_staff_words_as_written(client:
         assert case.ratings[0].comment == rate["comment"]
 
 
-# the numbering under load is tested here, not the filing limits (test_routes_citizen_filing.py)
+# the numbering under load is tested here, not the filing limits (test_citizen_filing.py)
 NO_FILING_LIMITS: dict[str, Any] = {"case_rate_ip_burst": 1000, "case_rate_phone_burst": 1000}
 
 

@@ -1,9 +1,9 @@
-"""`/console/cases`, `/console/supervision`, `/console/callers`: the 12345 work order from 来电登记 through 派单,
-签收 or 退回, 延期, 答复 and 回访, merging duplicates, and a caller's history.
+"""`/console/cases`, `/console/supervision`: the 12345 work order from 来电登记 through 派单, 签收 or 退回, 延期,
+答复 and 回访, and merging duplicates.
 
-Included into the console router by api/console/routes.py, so the same roles and CSRF rules hold. Every action
-calls one function of api/cases/workorders.py (or api/cases/service.py), the same ones the staff API calls; the
-wording of these pages is in the templates and api/console/workorders.yml.
+Every action calls one function of api/cases/workorders.py (or api/cases/service.py), the same ones the staff API
+calls, and finds the case and words a refusal as it does (api/cases/actions.py); the wording of these pages is in
+the templates and api/console/workorders.yml.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.accounts.models import StaffUser
-from api.cases import service, timeline, workorders
+from api.cases import actions, service, timeline, workorders
 from api.cases.config import CaseConfig
 from api.cases.deps import CaseConfigDep
 from api.cases.models import Case
@@ -30,11 +30,9 @@ from api.cases.states import (
     RATEABLE,
     STATUS_NAMES,
     TRANSITIONS,
-    IllegalTransition,
     Status,
     manual_targets,
 )
-from api.console import charts, figures
 from api.console import wording as console_wording
 from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, render, see_other
@@ -42,13 +40,12 @@ from api.console.security import COOKIE_PATH, AgentUser, SupervisorUser
 from api.core.clock import china_today
 from api.core.deps import SessionDep
 from api.deps import CatalogueDep, StateDep, get_state
-from civic.phone import mask_phone, normalize_phone
+from civic.phone import mask_phone
 from civic.privacy import mask_personal
 from index.catalogue import Catalogue
 
 router = APIRouter(route_class=ConsoleRoute)
 CaseNo = Annotated[str, PathParam(min_length=1, max_length=32)]
-REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
 DONE_COOKIE = "console_done"
 ITEM_SUGGESTIONS = 8
 
@@ -59,18 +56,6 @@ def wording() -> dict[str, Any]:
 
 def _w(key: str, **values: Any) -> str:
     return console_wording.say("workorders", key, **values)
-
-
-def _conflict(exc: IllegalTransition) -> str:
-    return f"案件当前是“{STATUS_NAMES[exc.current]}”，不能改为“{STATUS_NAMES[exc.target]}”"
-
-
-def _refusal(exc: Exception) -> tuple[int, str]:
-    if isinstance(exc, IllegalTransition):
-        return 409, _conflict(exc)
-    if isinstance(exc, workorders.NotAllowed):
-        return 403, str(exc)
-    return 422, str(exc)
 
 
 # ---------------------------------------------------------------- rows and lists
@@ -298,13 +283,6 @@ def file_case(
 # ---------------------------------------------------------------- one case
 
 
-def _load(session: Session, case_no: str) -> Case:
-    case = service.get_case(session=session, case_no=case_no.strip().upper())
-    if case is None:
-        raise HTTPException(status_code=404, detail="没有找到这个案件")
-    return case
-
-
 def _detail(
     request: Request,
     user: StaffUser,
@@ -366,7 +344,7 @@ def _detail(
 def case_detail(
     request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    page = _detail(request, user, session, config, _load(session, case_no))
+    page = _detail(request, user, session, config, actions.load_case(session, case_no))
     if DONE_COOKIE in request.cookies:  # the success line is shown once
         page.delete_cookie(DONE_COOKIE, path=COOKIE_PATH)
     return page
@@ -392,9 +370,9 @@ def _act(
     """Run one work-order function; a refusal shows the case again with the reason, success reloads it."""
     try:
         result = action(session=session, case=case, user=user, config=config, **kwargs)
-    except REFUSALS as exc:
+    except actions.REFUSALS as exc:
         session.rollback()
-        code, message = _refusal(exc)
+        code, message = actions.refusal(exc)
         if code == 403:
             raise HTTPException(status_code=403, detail=message) from None
         return _detail(request, user, session, config, case, status_code=code, error=message)
@@ -405,7 +383,7 @@ def _act(
 def case_transition(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     try:
         target = Status(form.get("to", ""))
     except ValueError:
@@ -420,7 +398,7 @@ def case_transition(
 def case_reply(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     return _act(request, user, session, config, case, "reply", workorders.answer, text=form_text(form, "text") or "")
 
 
@@ -428,7 +406,7 @@ def case_reply(
 def case_note(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     text = form_text(form, "text")
     if not text:
         return _detail(request, user, session, config, case, status_code=422, error="请填写备注内容")
@@ -441,7 +419,7 @@ def case_assign(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """经办人; a department given here (the form of before) is a 派单."""
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     if (form.get("department") or "").strip():
         return case_dispatch(request, form, case_no, user, session, config)
     name = (form.get("assignee") or "").strip()[:64]
@@ -460,7 +438,7 @@ def case_dispatch(
     session: SessionDep,
     config: CaseConfigDep,
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     dept = config.departments.find((form.get("department") or "")[:64])
     if dept is None:
         return _detail(request, user, session, config, case, status_code=422, error="请从目录里选择承办部门")
@@ -474,14 +452,14 @@ def case_dispatch(
 def case_accept(
     request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    return _act(request, user, session, config, _load(session, case_no), "accept", workorders.accept)
+    return _act(request, user, session, config, actions.load_case(session, case_no), "accept", workorders.accept)
 
 
 @router.post("/cases/{case_no}/return")
 def case_return(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     return _act(
         request, user, session, config, case, "return", workorders.return_case, reason=form_text(form, "reason") or ""
     )
@@ -491,7 +469,7 @@ def case_return(
 def case_extension(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     days = form.get("days", "").strip()
     return _act(
         request, user, session, config, case, "extension", workorders.request_extension,
@@ -508,7 +486,7 @@ def case_extension_decision(
     session: SessionDep,
     config: CaseConfigDep,
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     approve = form.get("decision") == "approve"
     return _act(
         request, user, session, config, case, "extension_approved" if approve else "extension_denied",
@@ -520,7 +498,7 @@ def case_extension_decision(
 def case_visit(
     request: Request, form: FormDep, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     result = form.get("result", "").strip()
     if not result.isdigit():
         return _detail(request, user, session, config, case, status_code=422, error="请选择回访结果")
@@ -540,7 +518,7 @@ def case_merge(
     session: SessionDep,
     config: CaseConfigDep,
 ) -> Response:
-    case = _load(session, case_no)
+    case = actions.load_case(session, case_no)
     into = (form.get("into") or "").strip().upper()[:32]
     main = service.get_case(session=session, case_no=into) if into else None
     if main is None:
@@ -553,12 +531,9 @@ def case_phone(
     request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """The full number only on purpose (to call back), and the look is written into the timeline."""
-    case = _load(session, case_no)
-    service.record_event(
-        session=session, case=case, config=config, actor=workorders.actor_of(user), kind="phone_viewed", public=False
-    )
-    session.commit()
-    return _detail(request, user, session, config, case, phone=case.phone)
+    case = actions.load_case(session, case_no)
+    phone = actions.reveal(session=session, case=case, user=user, config=config, what="phone")
+    return _detail(request, user, session, config, case, phone=phone)
 
 
 @router.post("/cases/{case_no}/description", response_class=Response)
@@ -566,70 +541,6 @@ def case_description(
     request: Request, case_no: CaseNo, user: AgentUser, session: SessionDep, config: CaseConfigDep
 ) -> Response:
     """The story with its phone and ID numbers, only on purpose (to act on them), audited like the phone."""
-    case = _load(session, case_no)
-    service.record_event(
-        session=session,
-        case=case,
-        config=config,
-        actor=workorders.actor_of(user),
-        kind="description_viewed",
-        public=False,
-    )
-    session.commit()
-    return _detail(request, user, session, config, case, description=case.description)
-
-
-# ---------------------------------------------------------------- a caller's history
-
-
-@router.get("/callers", response_class=Response)
-def callers(
-    request: Request,
-    user: AgentUser,
-    session: SessionDep,
-    config: CaseConfigDep,
-    cat: CatalogueDep,
-    q: Annotated[str, Query(max_length=40)] = "",
-) -> Response:
-    """来电人: by number (the search is audited: who, which masked number, when) or by one of their case numbers."""
-    q = q.strip()
-    page: dict[str, Any] = {"q": q, "history": None, "error": None}
-    number, case_no = None, None
-    if q:
-        if q.upper().startswith("YS"):
-            case = service.get_case(session=session, case_no=q.upper())
-            if case is None:
-                page["error"] = _w("caller_no_case")
-            else:
-                number, case_no = case.phone, case.case_no
-        else:
-            number = normalize_phone(q)
-            if number is None:
-                page["error"] = _w("caller_bad_query")
-    if number is not None:
-        history = workorders.caller_history(session=session, phone=number)
-        workorders.record_lookup(session=session, user=user, phone=number, found=len(history.cases), case_no=case_no)
-        today = china_today()
-        page["history"] = history
-        page["rows"] = [case_row(c, config, today, cat) for c in history.cases]
-        page["q"] = case_no or history.phone_masked  # the number typed is not echoed back
-    lookups = workorders.recent_lookups(session=session) if workorders.is_supervisor(user) else []
-    status_code = 422 if page["error"] else 200
-    return render(request, "callers.html", status_code, user=user, lookups=lookups, **page)
-
-
-# ---------------------------------------------------------------- figures
-
-
-def figure_gauges(fig: figures.Figures) -> dict[str, str]:
-    """按期办结率, 回访满意率, 重办率 as the figures page's gauges (api/console/templates/_work_order_figures.html)."""
-    w = fig.work_orders
-    if w is None:
-        return {}
-    return {
-        "closed_on_time": charts.gauge(
-            "按期办结率", w.closed_on_time_rate, detail=f"{w.closed_on_time}/{w.closed_due} 件"
-        ),
-        "satisfaction": charts.gauge("回访满意率", w.satisfaction_rate, detail=f"{w.satisfied}/{w.visited} 件"),
-        "reopen": charts.gauge("重办率", w.reopen_rate, detail=f"{w.reopened}/{w.replied} 件"),
-    }
+    case = actions.load_case(session, case_no)
+    description = actions.reveal(session=session, case=case, user=user, config=config, what="description")
+    return _detail(request, user, session, config, case, description=description)

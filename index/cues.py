@@ -4,6 +4,7 @@ several steps."""
 from __future__ import annotations
 
 import functools
+import re
 
 import yaml
 
@@ -23,6 +24,14 @@ def _cues() -> dict[str, tuple[str, ...]]:
 
 NOT_CUE = "not_cue"
 NOT_QUESTION = "not_question"
+QUESTION_END = "question_end"  # a spoken yes/no question's last word: matched at the end only, not as a kind
+_TRAILING = re.compile(r"[\s\W_]+$")
+
+
+def ends_asking(normalised_query: str) -> bool:
+    """The query, closing punctuation and spaces left out, ends in a yes/no question's last word ("周六上班不",
+    "关门了没有"); the bot's intent guard reads the same `question_end` list."""
+    return _TRAILING.sub("", normalised_query).endswith(_cues().get(QUESTION_END, ()))
 
 
 def detect(normalised_query: str) -> frozenset[str]:
@@ -32,7 +41,9 @@ def detect(normalised_query: str) -> frozenset[str]:
     for w in table.get(NOT_CUE, ()):
         q = q.replace(w, " ")
     return frozenset(
-        kind for kind, words in table.items() if kind not in (NOT_CUE, NOT_QUESTION) and any(w in q for w in words)
+        kind
+        for kind, words in table.items()
+        if kind not in (NOT_CUE, NOT_QUESTION, QUESTION_END) and any(w in q for w in words)
     )
 
 
@@ -50,7 +61,7 @@ def is_grievance(normalised_query: str, top_id: str | None, *, wanted_nothing: b
     plain = normalised_query
     for w in _cues().get(NOT_QUESTION, ()):  # "来了好几次" asks nothing
         plain = plain.replace(w, " ")
-    asks = "question" in detect(plain) and "rhetorical" not in kinds
+    asks = ("question" in detect(plain) or ends_asking(plain)) and "rhetorical" not in kinds
     if asks:
         return False
     if "complaint" in kinds:

@@ -18,6 +18,12 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 - request_human or out_of_scope on a short question about the assistant itself ("你是机器人吗", "你是真人吗") that
   asks for nobody -> greet: the greeting says who answers and how to reach a person; "你是机器人吗，给我转人工"
   stays a handoff;
+- small talk (goodbye, thank, greet; not affirm or deny, which answer the complaint form's read-back) on a message
+  with a grievance cue -> file_complaint ("说系统坏了让我明天再来，明天又坏了" holds a goodbye's words, 明天再来);
+  on a letter of 30 characters or more that asks and has no grievance cue -> ask_howto;
+- small talk, affirm or deny on a message of 6 characters or more that ends in a spoken yes/no question's last word
+  (`question_end`: "政务中心礼拜六上班不") and has no grievance cue -> ask_howto. Those endings count as a question
+  marker in the rules above too ("下了班六点多还能去办事不" is not a complaint);
 - typed pinyin ("shebaoka zenme ban") that DIET takes for out of scope (or, 10 letters and more, for small talk:
   "nihao" and "xiexie" stay) -> ask_howto: the gateway reads pinyin as the words it spells and answers, or says
   it is not sure.
@@ -48,6 +54,8 @@ PINYIN_OVERRIDES = frozenset({"out_of_scope", "goodbye", "inform", "nlu_fallback
 # ("huzhao banli yao duojiu", "gesui tuishui")
 PINYIN_SMALLTALK = frozenset({"greet", "thank", "affirm", "deny"})
 MIN_PINYIN_QUESTION_LETTERS = 10
+SMALLTALK = frozenset({"goodbye", "thank", "greet"})  # affirm/deny answer forms: "不对，类别不是态度差"
+MIN_SMALLTALK_GRIEVANCE_CHARS = 8  # "又坏了" alone is too little to file on
 _FINALS = "iang|iong|uang|ang|eng|ing|ong|ian|iao|uai|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ue|ui|ve|[aoeiuv]"
 _SYLLABLE = rf"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:{_FINALS})"
 _PINYIN_WORD = re.compile(rf"(?:{_SYLLABLE})+")
@@ -59,6 +67,8 @@ DIGITS = re.compile(r"\d{4,}")
 WHO_ARE_YOU = re.compile(r"(你|您)(是不是|是)(个|一个)?(机器人|真人|真的人|活人|人工智能|智能客服|ai|谁)")
 ASKS_FOR_SOMEONE = ("转", "找", "换", "叫", "要人", "要真人", "要人工")
 MAX_WHO_CHARS = 20
+_TRAILING = re.compile(r"[\s\W_]+$")
+MIN_ASKING_CHARS = 6  # "不" and "不是" answer the form; "周六上班不" asks
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
 
@@ -67,6 +77,18 @@ def load_question_exceptions(path: Path = CUES_FILE) -> tuple[tuple[str, ...], t
     answer decision (index/cues.py is_grievance) reads the same lists."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return tuple(str(w) for w in data.get("rhetorical") or ()), tuple(str(w) for w in data.get("not_question") or ())
+
+
+def load_question_ends(path: Path = CUES_FILE) -> tuple[str, ...]:
+    """The last words of a spoken yes/no question (`question_end`: "周六上班不", "关门了没有") from guides/cues.yml;
+    index/cues.py reads the same list."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(str(w) for w in data.get("question_end") or ())
+
+
+def ends_asking(words: str, question_end: tuple[str, ...]) -> bool:
+    """The message, its closing punctuation and spaces left out, ends in a yes/no question's last word."""
+    return bool(question_end) and _TRAILING.sub("", words).endswith(question_end)
 
 
 def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -92,6 +114,7 @@ def corrected(
     *,
     rhetorical: tuple[str, ...] = (),
     not_question: tuple[str, ...] = (),
+    question_end: tuple[str, ...] = (),
 ) -> str | None:
     """The intent to use instead of DIET's, or None to keep it."""
     words = unicodedata.normalize("NFKC", text or "").lower().strip()
@@ -106,7 +129,9 @@ def corrected(
     plain = words
     for w in not_question:  # "来了好几次", "前几天" ask nothing
         plain = plain.replace(w, " ")
-    asks = any(q in plain for q in question) and not any(r in words for r in rhetorical)
+    asks = (any(q in plain for q in question) or ends_asking(plain, question_end)) and not any(
+        r in words for r in rhetorical
+    )
     aggrieved = any(g in words for g in grievance)
     # measured on our own letters (tests/data/letters_dev.jsonl, scripts/eval_real_messages.py): without the old
     # 60-character limit, with rhetorical and not_question, 咨询 read as how-to 0.912 -> 0.934, 投诉 0.819 -> 0.875
@@ -121,6 +146,17 @@ def corrected(
         and not any(w in words for w in ASKS_FOR_SOMEONE)
     ):
         return "greet"
+    if intent in SMALLTALK and aggrieved and len(words) >= MIN_SMALLTALK_GRIEVANCE_CHARS:
+        return "file_complaint"
+    if intent in SMALLTALK and asks and len(words) >= MIN_LETTER_CHARS:
+        return "ask_howto"
+    if (
+        intent in (*SMALLTALK, "affirm", "deny")
+        and not aggrieved
+        and len(words) >= MIN_ASKING_CHARS
+        and ends_asking(words, question_end)
+    ):
+        return "ask_howto"  # "政务中心礼拜六上班不" is not a no
     if intent == "request_human" and aggrieved and not any(h in words for h in HUMAN_WORDS):
         return "file_complaint"
     if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):
@@ -149,6 +185,7 @@ class IntentGuard(GraphComponent):
     def __init__(self) -> None:
         self.grievance, self.question = load_cues()
         self.rhetorical, self.not_question = load_question_exceptions()
+        self.question_end = load_question_ends()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -161,6 +198,7 @@ class IntentGuard(GraphComponent):
                 self.question,
                 rhetorical=self.rhetorical,
                 not_question=self.not_question,
+                question_end=self.question_end,
             )
             if better is None or better == name:
                 continue

@@ -6,10 +6,11 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.intent_guard import IntentGuard, corrected, load_cues, load_question_exceptions
+from addons.intent_guard import IntentGuard, corrected, load_cues, load_question_ends, load_question_exceptions
 
 GRIEVANCE, QUESTION = load_cues()
 RHETORICAL, NOT_QUESTION = load_question_exceptions()
+QUESTION_END = load_question_ends()
 
 
 @pytest.mark.parametrize(
@@ -50,11 +51,34 @@ RHETORICAL, NOT_QUESTION = load_question_exceptions()
         ("inform", "我上个月交的材料说好五个工作日办好，现在服务态度还这么差，一直推来推去", "file_complaint"),
         ("inform", "我想问一下系统故障的时候能不能去窗口现场办理，要带什么材料？", "ask_howto"),
         ("inform", "服务态度", None),  # the form's category answer
+        ("goodbye", "说系统坏了让我明天再来，明天又坏了", "file_complaint"),  # 明天再来 is a goodbye's words
+        ("thank", "谢谢你，辛苦了，下次再来问", None),
+        ("goodbye", "好的好的，那就这样吧，拜拜", None),
+        ("greet", "你好，我想问一下社保卡丢了之后要去哪里补办，需要带什么东西呢", "ask_howto"),
+        ("deny", "不对，类别不是态度太差，是多要材料", None),  # a form's read-back answer stays
+        ("deny", "政务中心礼拜六上班不", "ask_howto"),  # a spoken yes/no question, not a no
+        ("deny", "不", None),
+        ("deny", "不是这个", None),
+        ("file_complaint", "十二点多去窗口关门了没有", "ask_howto"),
+        ("file_complaint", "下了班六点多还能去办事不？", "ask_howto"),
+        ("file_complaint", "材料交了一个月了，到现在还没有", None),  # 还没有 ends a statement
+        ("file_complaint", "一直拖着不给办，跑了三趟都办不了，到底给不给办不", None),  # a grievance cue: DIET decides
         ("inform", "我的电话是13912345678，有事打这个号码找我就行，谢谢你们了", None),
     ],
 )
 def test_corrected(intent: str, text: str, expected: str | None) -> None:
-    assert corrected(intent, text, GRIEVANCE, QUESTION, rhetorical=RHETORICAL, not_question=NOT_QUESTION) == expected
+    assert (
+        corrected(
+            intent,
+            text,
+            GRIEVANCE,
+            QUESTION,
+            rhetorical=RHETORICAL,
+            not_question=NOT_QUESTION,
+            question_end=QUESTION_END,
+        )
+        == expected
+    )
 
 
 def test_process_moves_diets_confidence_and_demotes_its_pick() -> None:

@@ -17,10 +17,17 @@ from index import cues, text
         ("单位拖欠工资半年", "wage-arrears-complaint", True),  # a grievance guide first and a grievance word
         ("单位拖欠工资半年", "ss-card-apply", False),  # a weak word alone is not enough
         ("拖欠工资怎么投诉", "wage-arrears-complaint", False),  # asks how
+        ("单位拖欠工资半年能申请仲裁不", "wage-arrears-complaint", False),  # a spoken yes/no question (question_end)
+        ("单位拖欠工资半年，到现在还没有", "wage-arrears-complaint", True),  # 还没有 ends a statement
     ],
 )
 def test_is_grievance(message: str, top: str | None, grievance: bool) -> None:
     assert cues.is_grievance(text.normalize(message), top) is grievance
+
+
+def test_question_ends_are_not_a_kind_of_their_own() -> None:
+    assert cues.ends_asking(text.normalize("政务中心礼拜六上班不？")) and cues.ends_asking(text.normalize("关门了没有"))
+    assert cues.QUESTION_END not in cues.detect(text.normalize("不"))
 
 
 def test_a_named_field_keeps_a_weak_grievance_a_question() -> None:

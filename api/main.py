@@ -17,6 +17,7 @@ from api.channels.runtime import channels_lifespan
 from api.chat import routes as chat
 from api.chat.runtime import chat_lifespan
 from api.console import routes as console
+from api.core import wording
 from api.core.db import database_lifespan
 from api.guides import routes as guides
 from api.handoff import routes as handoffs
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the API docs load Swagger's assets from a third-party CDN: development only; ReDoc never
     dev_docs = settings.app_env != "production"
     app = FastAPI(
-        title="白话办事助手",
+        title=wording.text("gateway", "app.title"),
         lifespan=lifespan,
         docs_url="/api/docs" if dev_docs else None,
         openapi_url="/api/openapi.json" if dev_docs else None,

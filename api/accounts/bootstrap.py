@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from api.accounts import auth
 from api.accounts.models import StaffUser
+from api.core import wording
 
 
 def has_admin(*, session: Session) -> bool:
@@ -23,7 +24,13 @@ def bootstrap_admin(*, session: Session, username: str = "admin") -> str | None:
     if has_admin(session=session):
         return None
     password = secrets.token_urlsafe(15)
-    user = auth.create_user(session=session, username=username, password=password, role="admin", display_name="管理员")
+    user = auth.create_user(
+        session=session,
+        username=username,
+        password=password,
+        role="admin",
+        display_name=wording.text("gateway", "accounts.first_admin_name"),
+    )
     user.must_change_password = True
     session.commit()
     return password

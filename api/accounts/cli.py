@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api.accounts import auth
 from api.accounts.bootstrap import bootstrap_admin
+from api.core import wording
 from api.core.db import Database
 from api.settings import get_settings
 
@@ -22,8 +23,8 @@ def _password(args: argparse.Namespace) -> str:
     env = os.environ.get("STAFF_PASSWORD")
     if env:
         return env
-    first = getpass.getpass("密码 / password: ")
-    if first != getpass.getpass("再输一次 / again: "):
+    first = getpass.getpass(wording.text("gateway", "accounts.password_prompt"))
+    if first != getpass.getpass(wording.text("gateway", "accounts.password_again")):
         raise SystemExit("passwords differ")
     return first
 

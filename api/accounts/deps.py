@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from api.accounts.auth import Role, user_for_token
 from api.accounts.models import StaffUser
 from api.chat.content import load_messages
+from api.core import wording
 from api.core.deps import SessionDep, get_app_settings
 from api.core.guesses import GuessLimiter
 
@@ -58,7 +59,11 @@ def get_current_staff(request: Request, session: SessionDep) -> StaffUser:
     token = bearer_token(request)
     user = user_for_token(session=session, token=token) if token else None
     if user is None:
-        raise HTTPException(status_code=401, detail="请先登录", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401,
+            detail=wording.text("gateway", "accounts.login_required"),
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     _check_csrf(request, token or "")
     # a one-time password gets no further than the console's password page, not even as a console token sent here
     if user.must_change_password:
@@ -72,7 +77,7 @@ CurrentStaff = Annotated[StaffUser, Depends(get_current_staff)]
 def require(role: Role) -> Callable[[StaffUser], StaffUser]:
     def check(user: CurrentStaff) -> StaffUser:
         if Role.parse(user.role) < role:
-            raise HTTPException(status_code=403, detail="您的账号没有这个权限")
+            raise HTTPException(status_code=403, detail=wording.text("gateway", "accounts.no_permission"))
         return user
 
     return check

@@ -1,7 +1,7 @@
 """Reply messages for one decision: the asked fact first, in a sentence or two, then the guide link.
 
 The whole card only when the whole procedure is asked; a bundle is an overview plus its checklist link; a fact
-is never repeated in the same reply. Wording: the `answer` section of api/chat/messages.yml.
+is never repeated in the same reply. Wording: the `answer` section of api/wording/chat.yml.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ class Composer:
             return self._review(item, asked)
         if asked == "source":
             named = self._named_materials(item.materials, said)
-            own = "材料" not in said and self._names_own_document(item, said)
-            if not named and (own or not any(w in said for w in ("材料", "证明"))):
+            reading = self.say.section("reading")
+            own = reading["materials"] not in said and self._names_own_document(item, said)
+            if not named and (own or not any(w in said for w in reading["documents"].split())):
                 # "护照办好了去哪拿", "给孩子办出生证明去哪开" (the item issues that document): where, not the sources
                 return self._t("where", name=item.name, **w)
             sources = [self._source(m.name, m.of, m.where_to_get) for m in (named or item.materials)]
@@ -162,7 +163,9 @@ class Composer:
     def _source(self, name: str, of: str | None, where_to_get: str | None) -> str:
         if not where_to_get:
             return ""
-        return f"{of + '的' if of else ''}{name}：{where_to_get}"
+        if of:
+            return self._t("source_line_of", of=of, name=name, where_to_get=where_to_get)
+        return self._t("source_line", name=name, where_to_get=where_to_get)
 
     def _bundle_offer(self, item: Item) -> ChatMessage:
         """The whole procedure of an item that belongs to a 一件事: offer the whole bundle too."""

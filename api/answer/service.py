@@ -8,6 +8,7 @@ for an answer, a matching FAQ of that entry, else the asked field, else a short 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -16,6 +17,7 @@ from api.answer.compose import Composer
 from api.chat.cards import ROUTE_OF_KIND
 from api.chat.content import Messages
 from api.chat.schemas import ChatMessage, Route
+from api.core import wording
 from api.state import AppState
 from index import asked as asked_mod
 from index import cues, text
@@ -29,8 +31,16 @@ DecisionKind = Literal["answer", "clarify", "abstain", "site", "complaint"]
 FAQ_MIN_COSINE = 0.925
 FAQ_NEAR_COPY = 0.975
 FAQ_MIN_COSINE_WHOLE = 0.96
-# "那身份证呢" after "社保卡补办多少钱": the same question about another errand
-_SAME_QUESTION_AGAIN = re.compile(r"^(那|那么|还有)?.{1,16}(呢|嘞|咧|捏)[?？。!！]*$")
+
+
+@functools.cache
+def _same_question_again() -> re.Pattern[str]:
+    """The same question about another errand ("那身份证呢" after "社保卡补办多少钱"; chat.yml `reading`)."""
+    return re.compile(wording.text("chat", "reading.same_question_again"))
+
+
+def _window_word() -> str:
+    return wording.text("chat", "reading.window")
 
 
 @dataclass
@@ -78,7 +88,7 @@ class Answerer:
         if self.state.searcher is not None:
             norm = self.state.searcher.readable(norm)  # typed pinyin: the aspect and FAQ read the words it spells
         wanted = wanted or asked_mod.asked_about(norm)
-        if wanted is None and last_asked in asked_mod.ASPECTS and _SAME_QUESTION_AGAIN.match(norm):
+        if wanted is None and last_asked in asked_mod.ASPECTS and _same_question_again().match(norm):
             wanted = last_asked  # type: ignore[assignment]
         if last_id and cat.kind_of(last_id) and asked_mod.names_nothing(norm) and wanted is not None:
             return self._entry(last_id, wanted, None, None, norm)
@@ -108,7 +118,13 @@ class Answerer:
                 choices=[h.id for h in decision.choices],
             )
         top = decision.top
-        if wanted == "where" and top.kind == "item" and top.window and "窗口" in norm and "window" in cues.detect(norm):
+        if (
+            wanted == "where"
+            and top.kind == "item"
+            and top.window
+            and _window_word() in norm
+            and "window" in cues.detect(norm)
+        ):
             # "办营业执照的窗口在几楼" asks for the window (where, which counters, what else it does), not the errand
             return self._entry(top.window, "where", None, top.score)
         faq = None if bare else self._faq(norm, top.id, wanted)

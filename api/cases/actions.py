@@ -13,26 +13,26 @@ from api.accounts.models import StaffUser
 from api.cases import service, workorders
 from api.cases.config import CaseConfig
 from api.cases.models import Case
-from api.cases.states import STATUS_NAMES, IllegalTransition
+from api.cases.states import IllegalTransition, status_name
 from api.cases.workorders import actor_of
+from api.core import wording
 
 __all__ = ["REFUSALS", "actor_of", "conflict_message", "load_case", "refusal", "refused", "reveal"]
 
 # what api/cases/workorders.py raises when a step is not allowed: the caller shows the reason, nothing is saved
 REFUSALS = (IllegalTransition, workorders.NotAllowed, workorders.BadRequest)
-NOT_FOUND = "没有找到这个案件"
 
 
 def load_case(session: Session, case_no: str, *, for_update: bool = False) -> Case:
     """The case by its number as typed (spaces and case do not matter), or a 404."""
     case = service.get_case(session=session, case_no=case_no.strip().upper(), for_update=for_update)
     if case is None:
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
+        raise HTTPException(status_code=404, detail=wording.text("cases", "staff.not_found"))
     return case
 
 
 def conflict_message(exc: IllegalTransition) -> str:
-    return f"案件当前是“{STATUS_NAMES[exc.current]}”，不能改为“{STATUS_NAMES[exc.target]}”"
+    return wording.say("cases", "staff.conflict", current=status_name(exc.current), target=status_name(exc.target))
 
 
 def refusal(exc: Exception) -> tuple[int, str]:

@@ -8,7 +8,7 @@ from fastapi import Depends, HTTPException, Request
 
 from api.cases.config import CaseConfig
 from api.cases.runtime import CasesRuntime
-from api.core.deps import DATABASE_DOWN
+from api.core import wording
 from api.core.guesses import Guesser
 from api.deps import client_ip, internal_caller
 
@@ -16,7 +16,7 @@ from api.deps import client_ip, internal_caller
 def get_runtime(request: Request) -> CasesRuntime:
     runtime: CasesRuntime = request.app.state.cases
     if not runtime.db.ready:
-        raise HTTPException(status_code=503, detail=DATABASE_DOWN)
+        raise HTTPException(status_code=503, detail=wording.text("gateway", "errors.database_down"))
     return runtime
 
 

@@ -150,7 +150,7 @@ class TimelineEntryStaff(BaseModel):
     note: str | None
     public: bool
     who: str  # the account's display name, 市民 or 系统
-    label: str  # the step in Chinese (api/cases/timeline.yml)
+    label: str  # the step in Chinese (api/wording/timeline.yml)
 
 
 class RatingStaff(BaseModel):

@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.accounts.models import StaffUser
+from api.cases import states
 from api.cases.config import CaseConfig, default_config
 from api.cases.models import Case, CaseCounter, Outbox, Rating, TimelineEvent
 from api.cases.phone import last4, mask_phone
 from api.cases.schemas import CaseCreate
-from api.cases.states import OVERDUE_CANDIDATES, RATEABLE, STATUS_NAMES, IllegalTransition, Status, check_transition
+from api.cases.states import OVERDUE_CANDIDATES, RATEABLE, IllegalTransition, Status, check_transition
+from api.core import wording
 from api.core.clock import CHINA_TZ, add_working_days, china_today, utcnow
 from civic.privacy import mask_personal
 
@@ -52,7 +54,7 @@ def next_case_no(*, session: Session, now: datetime | None = None) -> str:
 
 
 def status_name(status: str | None) -> str | None:
-    return STATUS_NAMES[Status(status)] if status else None
+    return states.status_name(Status(status)) if status else None
 
 
 def public_note(actor: str, note: str | None) -> str | None:
@@ -177,7 +179,7 @@ def create_case(
             actor=actor,
             kind="created",
             to_status=case.status,
-            note=f"已受理您的反映，我们会在 {case.deadline.isoformat()} 前答复您",
+            note=wording.say("cases", "notes.created", deadline=case.deadline.isoformat()),
         )
         session.commit()
     except IntegrityError:
@@ -336,7 +338,7 @@ def assign(*, session: Session, case: Case, actor: str, assignee: StaffUser, con
         config=config or default_config(),
         actor=actor,
         kind="assign",
-        note=f"经办人：{assignee.display_name or assignee.username}",
+        note=wording.say("cases", "notes.assigned", name=assignee.display_name or assignee.username),
         public=False,
     )
     session.commit()
@@ -366,7 +368,9 @@ def rate_case(
         config=config,
         actor=visited_by or CITIZEN,
         kind="visit" if visited_by else "rating",
-        note=f"评价 {score} 分" + (f"：{comment}" if comment else ""),
+        note=wording.say("cases", "notes.rated_comment", score=score, comment=comment)
+        if comment
+        else wording.say("cases", "notes.rated", score=score),
     )
     if score <= 2:
         move(
@@ -376,7 +380,7 @@ def rate_case(
             target=Status.SUPERVISED,
             actor=SYSTEM,
             kind="reopened",
-            note="您对答复不满意，已转督办，我们会尽快重新处理",
+            note=wording.say("cases", "notes.reopened"),
         )
     elif current is Status.REPLIED:
         move(
@@ -386,7 +390,7 @@ def rate_case(
             target=Status.CLOSED,
             actor=SYSTEM,
             kind="transition",
-            note="感谢您的评价，本件已办结",
+            note=wording.say("cases", "notes.closed_by_rating"),
         )
     session.commit()
     return case
@@ -425,7 +429,7 @@ def mark_overdue(*, session: Session, config: CaseConfig | None = None, today: d
                 config=config,
                 actor=SYSTEM,
                 kind="supervise_overdue",
-                note=f"督办期限（{case.deadline.isoformat()}）已过，仍未答复",
+                note=wording.say("cases", "notes.supervise_overdue", deadline=case.deadline.isoformat()),
             )
         else:
             move(
@@ -435,7 +439,7 @@ def mark_overdue(*, session: Session, config: CaseConfig | None = None, today: d
                 target=Status.SUPERVISED,
                 actor=SYSTEM,
                 kind="overdue",
-                note=f"超过答复期限（{case.deadline.isoformat()}），已转督办",
+                note=wording.say("cases", "notes.overdue", deadline=case.deadline.isoformat()),
                 today=today,
             )
         session.commit()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from api.core import wording
+
 
 class Status(StrEnum):
     RECEIVED = "received"  # 受理
@@ -14,14 +16,14 @@ class Status(StrEnum):
     SUPERVISED = "supervised"  # 督办
 
 
-STATUS_NAMES: dict[Status, str] = {
-    Status.RECEIVED: "受理",
-    Status.FORWARDED: "转办",
-    Status.IN_PROGRESS: "办理中",
-    Status.REPLIED: "已答复",
-    Status.CLOSED: "已办结",
-    Status.SUPERVISED: "督办",
-}
+def status_names() -> dict[Status, str]:
+    """Every status in the words citizens and staff read (api/wording/cases.yml `statuses`), in workflow order."""
+    return {s: status_name(s) for s in Status}
+
+
+def status_name(status: Status) -> str:
+    return wording.text("cases", f"statuses.{status.value}")
+
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.RECEIVED: frozenset({Status.FORWARDED, Status.IN_PROGRESS, Status.SUPERVISED}),

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
 from api.cases.models import Case, TimelineEvent
-from api.cases.states import STATUS_NAMES, Status
+from api.cases.states import Status, status_name
+from api.core import wording as wording_files
 
-WORDING_FILE = Path(__file__).with_name("timeline.yml")
+WORDING = "timeline"  # api/wording/timeline.yml
 
 
 @dataclass(frozen=True)
@@ -29,14 +27,14 @@ class Wording:
 
 
 @lru_cache
-def wording(path: Path = WORDING_FILE) -> Wording:
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+def wording() -> Wording:
+    """api/wording/timeline.yml as typed tables, read once."""
     return Wording(
-        kinds={str(k): str(v) for k, v in raw["kinds"].items()},
-        created_by={str(k): str(v) for k, v in raw["created_by"].items()},
-        actors={str(k): str(v) for k, v in raw["actors"].items()},
-        channels={str(k): str(v) for k, v in raw["channels"].items()},
-        visit_results={int(k): str(v) for k, v in raw["visit_results"].items()},
+        kinds=wording_files.table(WORDING, "kinds"),
+        created_by=wording_files.table(WORDING, "created_by"),
+        actors=wording_files.table(WORDING, "actors"),
+        channels=wording_files.table(WORDING, "channels"),
+        visit_results={int(k): v for k, v in wording_files.table(WORDING, "visit_results").items()},
     )
 
 
@@ -68,7 +66,7 @@ def what(event: TimelineEvent, case: Case) -> str:
 
 
 def line(event: TimelineEvent, case: Case, names: Mapping[str, str]) -> Line:
-    status = STATUS_NAMES[Status(event.to_status)] if event.to_status and event.to_status != event.from_status else None
+    status = status_name(Status(event.to_status)) if event.to_status and event.to_status != event.from_status else None
     return Line(
         at=event.at,
         who=who(event.actor, names),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from api.cases.service import (
     transition,
 )
 from api.cases.states import DEDICATED, RATEABLE, TRANSITIONS, IllegalTransition, Status, check_transition
+from api.core import wording
 from api.core.clock import add_working_days, utcnow
 from api.handoff.models import ChatTurn, Handoff
 
@@ -56,17 +58,25 @@ def belongs(user: StaffUser, case: Case, config: CaseConfig) -> bool:
     return dept is not None and case.department == dept.code
 
 
-def _for_department(user: StaffUser, case: Case, config: CaseConfig, what: str) -> None:
+Step = Literal["dispatch", "accept", "return", "reply", "extension", "extension_decision", "merge"]
+
+
+def step_name(step: str) -> str:
+    """A work-order step as staff call it (api/wording/cases.yml `work_orders.steps`)."""
+    return wording.text("cases", f"work_orders.steps.{step}")
+
+
+def _for_department(user: StaffUser, case: Case, config: CaseConfig, step: Step) -> None:
     if not (is_supervisor(user) or belongs(user, case, config)):
-        raise NotAllowed(f"只有承办部门（{config.departments.name_of(case.department)}）或督办人员可以{what}")
+        department = config.departments.name_of(case.department)
+        raise NotAllowed(
+            wording.say("cases", "work_orders.refused.department_only", department=department, step=step_name(step))
+        )
 
 
-def check_supervisor(user: StaffUser, what: str) -> None:
+def check_supervisor(user: StaffUser, step: Step) -> None:
     if not is_supervisor(user):
-        raise NotAllowed(f"{what}由派单和督办人员操作")
-
-
-ACTION_NAMES = {"dispatch": "派单", "accept": "签收", "return": "退回", "reply": "答复"}
+        raise NotAllowed(wording.say("cases", "work_orders.refused.supervisor_only", step=step_name(step)))
 
 
 def change_status(
@@ -75,32 +85,32 @@ def change_status(
     """改状态 for the moves without their own action; 督办 is a supervisor's, in and out."""
     current = Status(case.status)
     if target is Status.REPLIED:  # an answer needs its text, whatever the status
-        raise BadRequest(f"这一步请用“{ACTION_NAMES['reply']}”，并写明答复内容")
+        raise BadRequest(wording.say("cases", "work_orders.refused.use_reply", step=step_name("reply")))
     if target not in TRANSITIONS[current]:
         raise IllegalTransition(current, target)
     action = DEDICATED.get((current, target))
     if action is not None:
-        raise BadRequest(f"这一步请用“{ACTION_NAMES[action]}”")
+        raise BadRequest(wording.say("cases", "work_orders.refused.use_step", step=step_name(action)))
     if Status.SUPERVISED in (current, target) and not is_supervisor(user):
-        raise NotAllowed("督办案件由督办人员处理")
+        raise NotAllowed(wording.text("cases", "work_orders.refused.supervised_move"))
     return transition(session=session, case=case, target=target, actor=actor_of(user), note=note, config=config)
 
 
 def answer(*, session: Session, case: Case, user: StaffUser, text: str, config: CaseConfig) -> Case:
     """答复 the caller (and every case merged into this one); a 督办 case is answered by a supervisor."""
     if Status(case.status) is Status.SUPERVISED and not is_supervisor(user):
-        raise NotAllowed("督办案件由督办人员答复")
+        raise NotAllowed(wording.text("cases", "work_orders.refused.supervised_reply"))
     if not text.strip():
-        raise BadRequest("请填写答复内容")
+        raise BadRequest(wording.text("cases", "work_orders.refused.reply_empty"))
     return reply(session=session, case=case, text=text.strip(), actor=actor_of(user), config=config)
 
 
 def set_assignee(*, session: Session, case: Case, user: StaffUser, assignee: StaffUser, config: CaseConfig) -> Case:
     """经办人: the dispatcher, or the department for its own cases."""
     if not (is_supervisor(user) or belongs(user, case, config)):
-        raise NotAllowed("只有承办部门或督办人员可以指定经办人")
+        raise NotAllowed(wording.text("cases", "work_orders.refused.assign_not_allowed"))
     if not assignee.active:
-        raise BadRequest("没有这个经办人")
+        raise BadRequest(wording.text("cases", "work_orders.refused.no_assignee"))
     return assign(session=session, case=case, actor=actor_of(user), assignee=assignee, config=config)
 
 
@@ -115,7 +125,7 @@ def dispatch(
 ) -> Case:
     """派单: the department must 签收 or 退回; the dispatcher is kept, so a 退回 comes back to them."""
     config = config or default_config()
-    check_supervisor(user, "派单")
+    check_supervisor(user, "dispatch")
     actor = actor_of(user)
     check_transition(Status(case.status), Status.FORWARDED)
     case.department = department.code  # before the move, so its outbox event names the department
@@ -130,7 +140,7 @@ def dispatch(
         target=Status.FORWARDED,
         actor=actor,
         kind="dispatch",
-        note=f"已派单给{department.name}办理",
+        note=wording.say("cases", "work_orders.notes.dispatched", department=department.name),
     )
     if note:
         record_event(session=session, case=case, config=config, actor=actor, kind="note", note=note, public=False)
@@ -141,7 +151,7 @@ def dispatch(
 def accept(*, session: Session, case: Case, user: StaffUser, config: CaseConfig | None = None) -> Case:
     """签收: the department takes the case on; the reply deadline keeps running."""
     config = config or default_config()
-    _for_department(user, case, config, "签收")
+    _for_department(user, case, config, "accept")
     if Status(case.status) is not Status.FORWARDED:
         raise IllegalTransition(Status(case.status), Status.IN_PROGRESS)
     move(
@@ -151,7 +161,7 @@ def accept(*, session: Session, case: Case, user: StaffUser, config: CaseConfig 
         target=Status.IN_PROGRESS,
         actor=actor_of(user),
         kind="accept",
-        note=f"{config.departments.name_of(case.department)}已签收，正在办理",
+        note=wording.say("cases", "work_orders.notes.accepted", department=config.departments.name_of(case.department)),
     )
     case.accepted_at = utcnow()
     case.assignee_id = user.id if belongs(user, case, config) else case.assignee_id
@@ -164,13 +174,13 @@ def return_case(
 ) -> Case:
     """退回: not this department's matter; back to 受理 in the dispatcher's queue, with the reason."""
     config = config or default_config()
-    _for_department(user, case, config, "退回")
+    _for_department(user, case, config, "return")
     if not reason.strip():
-        raise BadRequest("请写明退回原因")
+        raise BadRequest(wording.text("cases", "work_orders.refused.return_reason"))
     if Status(case.status) is not Status.FORWARDED:
         raise IllegalTransition(Status(case.status), Status.RECEIVED)
     dept = config.departments.name_of(case.department)
-    back_to = (case.dispatched_by or "").removeprefix("staff:") or "派单员"
+    back_to = (case.dispatched_by or "").removeprefix("staff:") or wording.text("cases", "work_orders.notes.dispatcher")
     move(
         session=session,
         case=case,
@@ -178,7 +188,9 @@ def return_case(
         target=Status.RECEIVED,
         actor=actor_of(user),
         kind="return",
-        note=f"{dept}退回给派单人（{back_to}）：{reason.strip()}",
+        note=wording.say(
+            "cases", "work_orders.notes.returned", department=dept, back_to=back_to, reason=reason.strip()
+        ),
         public=False,
     )
     case.department = None
@@ -192,15 +204,15 @@ def request_extension(
 ) -> Case:
     """延期申请: the department asks for more working days; a supervisor approves or denies."""
     config = config or default_config()
-    _for_department(user, case, config, "申请延期")
+    _for_department(user, case, config, "extension")
     if Status(case.status) not in (Status.IN_PROGRESS, Status.SUPERVISED):
-        raise BadRequest("签收后、答复前才能申请延期")
+        raise BadRequest(wording.text("cases", "work_orders.refused.extension_when"))
     if case.extension_days is not None:
-        raise BadRequest("已有一个延期申请在等审批")
+        raise BadRequest(wording.text("cases", "work_orders.refused.extension_pending"))
     if not 1 <= days <= config.extension_max_days:
-        raise BadRequest(f"延期天数请填 1 到 {config.extension_max_days} 个工作日")
+        raise BadRequest(wording.say("cases", "work_orders.refused.extension_days", max_days=config.extension_max_days))
     if not reason.strip():
-        raise BadRequest("请写明延期理由")
+        raise BadRequest(wording.text("cases", "work_orders.refused.extension_reason"))
     case.extension_days = days
     case.extension_reason = reason.strip()
     case.extension_by = actor_of(user)
@@ -210,7 +222,7 @@ def request_extension(
         config=config,
         actor=actor_of(user),
         kind="extension_requested",
-        note=f"申请延期 {days} 个工作日：{reason.strip()}",
+        note=wording.say("cases", "work_orders.notes.extension_requested", days=days, reason=reason.strip()),
         public=False,
     )
     session.commit()
@@ -228,18 +240,28 @@ def decide_extension(
 ) -> Case:
     """批准 moves the deadline by the requested working days (from the current deadline); 驳回 keeps it."""
     config = config or default_config()
-    check_supervisor(user, "延期审批")
+    check_supervisor(user, "extension_decision")
     days = case.extension_days
     if days is None:
-        raise BadRequest("没有待审批的延期申请")
+        raise BadRequest(wording.text("cases", "work_orders.refused.no_extension"))
     old = case.deadline
     case.extension_days = case.extension_reason = case.extension_by = None
     if approve:
         case.deadline = add_working_days(old, days)
-        text = f"延期 {days} 个工作日已批准，答复期限由 {old.isoformat()} 延至 {case.deadline.isoformat()}"
+        text = wording.say(
+            "cases",
+            "work_orders.notes.extension_approved",
+            days=days,
+            old=old.isoformat(),
+            new=case.deadline.isoformat(),
+        )
         kind = "extension_approved"
     else:
-        text = "延期申请未批准，答复期限不变" + (f"：{note}" if note else "")
+        text = (
+            wording.say("cases", "work_orders.notes.extension_denied_note", note=note)
+            if note
+            else wording.text("cases", "work_orders.notes.extension_denied")
+        )
         kind = "extension_denied"
     actor = actor_of(user)
     record_event(session=session, case=case, config=config, actor=actor, kind=kind, note=text, public=approve)
@@ -271,13 +293,15 @@ def record_visit(
             config=config,
             actor=actor_of(user),
             kind="visit_unreached",
-            note="回访未联系上" + (f"：{note}" if note else ""),
+            note=wording.say("cases", "work_orders.notes.visit_unreached_note", note=note)
+            if note
+            else wording.text("cases", "work_orders.notes.visit_unreached"),
             public=False,
         )
         session.commit()
         return case
     if not 1 <= score <= 5:
-        raise BadRequest("回访结果请选满意程度，或“未联系上”")
+        raise BadRequest(wording.text("cases", "work_orders.refused.visit_result"))
     return rate_case(session=session, case=case, score=score, comment=note, config=config, visited_by=actor_of(user))
 
 
@@ -287,15 +311,15 @@ def mark_duplicate(
     """合并: `case` is the same matter as `main`. It leaves the queues and the figures, and its citizen gets the
     main case's reply through their own timeline and the outbox (now, if the main case is already answered)."""
     config = config or default_config()
-    check_supervisor(user, "合并工单")
+    check_supervisor(user, "merge")
     while main.duplicate_of is not None:  # merge into the case that is really worked on
         main = main.duplicate_of
     if main.id == case.id:
-        raise BadRequest("不能把工单和它自己合并")
+        raise BadRequest(wording.text("cases", "work_orders.refused.merge_self"))
     if case.duplicate_of_id is not None:
-        raise BadRequest("这个工单已经合并过了")
+        raise BadRequest(wording.text("cases", "work_orders.refused.merge_again"))
     if Status(case.status) in RATEABLE:
-        raise BadRequest("已答复的工单不用再合并")
+        raise BadRequest(wording.text("cases", "work_orders.refused.merge_replied"))
     actor = actor_of(user)
     for dup in duplicates_of(session=session, case=case):  # its own duplicates follow it to the main case
         dup.duplicate_of_id = main.id
@@ -308,7 +332,7 @@ def mark_duplicate(
         config=config,
         actor=actor,
         kind="merged",
-        note=f"您反映的问题与工单 {main.case_no} 是同一件事，已合并办理，答复会同时告诉您",
+        note=wording.say("cases", "work_orders.notes.merged", main=main.case_no),
     )
     record_event(
         session=session,
@@ -316,7 +340,7 @@ def mark_duplicate(
         config=config,
         actor=actor,
         kind="merged_in",
-        note=f"工单 {case.case_no} 与本件重复，已合并到本件办理",
+        note=wording.say("cases", "work_orders.notes.merged_in", duplicate=case.case_no),
         public=False,
     )
     if main.reply is not None and Status(main.status) in RATEABLE:

@@ -44,7 +44,7 @@ def open_envelope(
     if (encrypt_type or "raw").lower() != "aes":
         return outer
     if account.crypto is None:
-        raise HTTPException(status_code=400, detail="安全模式 is not configured")
+        raise HTTPException(status_code=400, detail="safe mode is not configured")
     encrypted = outer.get("Encrypt")
     if not isinstance(encrypted, str) or not account.crypto.msg_signature_ok(
         timestamp=timestamp, nonce=nonce, encrypted=encrypted, msg_signature=msg_signature

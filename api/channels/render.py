@@ -6,15 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from api.chat import feedback
 from api.chat.schemas import Button, ChatMessage, ChatReply
+from api.core import wording as wording_files
 
-WORDING_FILE = Path(__file__).with_name("wording.yml")
+WORDING = "channels"  # api/wording/channels.yml
 MAX_CARD_MATERIALS = 8
 REQUIRED_WORDING = (
     "welcome",
@@ -42,10 +40,10 @@ _CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、)）]?\s*$")
 
 @lru_cache
 def wording() -> dict[str, Any]:
-    data = yaml.safe_load(WORDING_FILE.read_text(encoding="utf-8"))
+    data = wording_files.load(WORDING)
     missing = [k for k in REQUIRED_WORDING if not isinstance(data.get(k), str)]
     if missing:
-        raise ValueError(f"{WORDING_FILE} lacks {missing}")
+        raise wording_files.WordingError(f"{wording_files.path_of(WORDING)} lacks {missing}")
     return dict(data)
 
 

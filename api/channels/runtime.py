@@ -81,7 +81,7 @@ def _account(
     crypto = WeChatCrypto(token=token, app_id=app_id, aes_keys=keys) if keys else None
     api = WeChatApi(client=client, base_url=base, app_id=app_id, app_secret=secret) if app_id and secret else None
     if crypto is not None and allow_plaintext:
-        log.warning("%s: plaintext POSTs are accepted although 安全模式 is configured", channel)
+        log.warning("%s: plaintext POSTs are accepted although safe mode is configured", channel)
     return WeChatAccount(
         channel=channel, token=token, app_id=app_id, crypto=crypto, api=api, allow_plaintext=allow_plaintext
     )

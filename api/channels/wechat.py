@@ -36,7 +36,7 @@ def check_signature(account: WeChatAccount, rt: ChannelsRuntime, *, signature: s
 def check_mode(account: WeChatAccount, *, encrypt_type: str | None) -> None:
     """In 安全模式 only a msg_signature proves the sender holds the AES key; the token alone may have leaked."""
     if account.crypto is not None and not account.allow_plaintext and (encrypt_type or "").lower() != "aes":
-        raise HTTPException(status_code=403, detail="安全模式 needs encrypt_type=aes")
+        raise HTTPException(status_code=403, detail="safe mode needs encrypt_type=aes")
 
 
 def parse_xml(data: bytes | str) -> Element:
@@ -86,7 +86,7 @@ def open_envelope(
     if (encrypt_type or "raw").lower() != "aes":
         return Inbound(outer, None)
     if account.crypto is None:
-        raise HTTPException(status_code=400, detail="安全模式 is not configured")
+        raise HTTPException(status_code=400, detail="safe mode is not configured")
     encrypted = field_text(outer, "Encrypt")
     if not encrypted or not account.crypto.msg_signature_ok(
         timestamp=timestamp, nonce=nonce, encrypted=encrypted, msg_signature=msg_signature

@@ -1,34 +1,39 @@
-"""The chat wording (api/chat/messages.yml), loaded once; Python holds no Chinese literals."""
+"""The chat wording (api/wording/chat.yml) as sections of lines; Python holds no Chinese literals."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
+from api.core import wording
 
-MESSAGES_FILE = Path(__file__).resolve().parent / "messages.yml"
+WORDING = "chat"
 
 
 @dataclass(frozen=True)
 class Messages:
-    """Sections of messages.yml; `text(section, key, **vars)` fills the placeholders."""
+    """Sections of chat.yml; `text(section, key, **vars)` fills the placeholders."""
 
     data: dict[str, dict[str, str]]
 
     def text(self, section: str, key: str, **variables: Any) -> str:
-        template = self.data[section][key]
+        try:
+            template = self.data[section][key]
+        except KeyError:
+            raise wording.WordingError(f"{wording.path_of(WORDING)}: no key {section + '.' + key!r}") from None
         return template.format(**variables) if variables else template
 
     def section(self, name: str) -> dict[str, str]:
-        return dict(self.data[name])
+        try:
+            return dict(self.data[name])
+        except KeyError:
+            raise wording.WordingError(f"{wording.path_of(WORDING)}: no key {name!r}") from None
 
 
 @lru_cache
-def load_messages(path: Path = MESSAGES_FILE) -> Messages:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected sections of text")
+def load_messages() -> Messages:
+    raw = wording.load(WORDING)
+    if not all(isinstance(v, dict) for v in raw.values()):
+        raise wording.WordingError(f"{wording.path_of(WORDING)}: expected sections of text")
     return Messages({str(k): {str(kk): str(vv) for kk, vv in v.items()} for k, v in raw.items()})

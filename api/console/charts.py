@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
+from api.core import wording
+
 PALETTE = ("#1f6feb", "#d97706", "#059669", "#7c3aed", "#dc2626", "#0891b2", "#65a30d", "#db2777")
 FONT = 'font-family="sans-serif" font-size="12"'
 
@@ -13,7 +15,7 @@ FONT = 'font-family="sans-serif" font-size="12"'
 def _empty(title: str, width: int) -> Markup:
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" width="{width}" height="40">'
-        f'<text x="4" y="24" {FONT} fill="#666">暂无数据</text></svg>'
+        f'<text x="4" y="24" {FONT} fill="#666">{escape(wording.text("console", "figures.no_data"))}</text></svg>'
     )
 
 
@@ -100,7 +102,9 @@ def gauge(title: str, ratio: float | None, *, width: int = 260, detail: str = ""
         f'<rect x="0" y="6" width="{width}" height="22" fill="#e5e7eb" rx="4"/>',
     ]
     if ratio is None:
-        parts.append(f'<text x="6" y="46" {FONT} fill="#666">暂无数据</text>')
+        parts.append(
+            f'<text x="6" y="46" {FONT} fill="#666">{escape(wording.text("console", "figures.no_data"))}</text>'
+        )
     else:
         colour = "#059669" if ratio >= 0.95 else "#d97706" if ratio >= 0.8 else "#dc2626"
         parts.append(f'<rect x="0" y="6" width="{width * ratio:.1f}" height="22" fill="{colour}" rx="4"/>')

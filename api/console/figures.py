@@ -14,6 +14,7 @@ from api.cases.models import Case, Rating, TimelineEvent
 from api.cases.service import overdue_condition
 from api.cases.states import Status
 from api.chat.feedback import AnswerFeedback
+from api.core import wording
 from api.core.clock import CHINA_TZ, china_today, utcnow
 from api.handoff.models import ChatTurn
 from index.catalogue import Catalogue
@@ -127,7 +128,7 @@ def compute(*, session: Session, cat: Catalogue, config: CaseConfig, days: int =
         due += 1
         on_time += replied_at is not None and _china_day(replied_at) <= deadline
     due += session.scalar(select(func.count()).select_from(Case).where(overdue_condition(today))) or 0
-    score_names = {1: "1 非常不满意", 2: "2 不满意", 3: "3 基本满意", 4: "4 满意", 5: "5 非常满意"}
+    score_names = wording.table("console", "figures.scores")
     counts = dict(
         session.execute(
             select(Rating.score, func.count())
@@ -136,7 +137,7 @@ def compute(*, session: Session, cat: Catalogue, config: CaseConfig, days: int =
             .group_by(Rating.score)
         ).all()
     )
-    ratings = [(score_names[s], float(counts.get(s, 0))) for s in range(5, 0, -1)] if counts else []
+    ratings = [(score_names[str(s)], float(counts.get(s, 0))) for s in range(5, 0, -1)] if counts else []
     return Figures(
         days=day_list,
         per_channel_day=per_channel_day,

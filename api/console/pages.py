@@ -11,9 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from api.cases.states import STATUS_NAMES, Status
+from api.cases.states import Status, status_name
 from api.console import security
-from api.console import wording as console_wording
+from api.core import wording
 from api.core.clock import CHINA_TZ
 from api.core.errors import error_route
 from api.handoff.delivery import PUSHED
@@ -37,7 +37,7 @@ def beijing(at: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def _status_name(value: str | None) -> str:
-    return STATUS_NAMES[Status(value)] if value else ""
+    return status_name(Status(value)) if value else ""
 
 
 env = Environment(
@@ -51,26 +51,27 @@ env.filters["status_name"] = _status_name
 
 
 def _role_name(value: str | None) -> str:
-    """agent / supervisor / admin in the console's words (api/console/workorders.yml `roles`)."""
-    names: dict[str, str] = console_wording.load("workorders")["roles"]
+    """agent / supervisor / admin in the console's words (api/wording/workorders.yml `roles`)."""
+    names = wording.table("workorders", "roles")
     return names.get(value or "", value or "")
 
 
 env.filters["role_name"] = _role_name
-env.filters["handoff_status"] = lambda v: {"open": "待回复", "answered": "已回复", "closed": "已结束"}.get(v, v)
+env.filters["handoff_status"] = lambda v: wording.table("handoffs", "statuses").get(v, v)
 
 
 def delivery_label(d: HandoffDelivery) -> str:
     """The state of a line sent to the citizen (api/handoff/delivery.py), as the agent reads it in the thread."""
     if d.state == "sent":
-        return "已送达" if d.channel not in PUSHED else "已发送"
+        return wording.text("console", "delivery.delivered" if d.channel not in PUSHED else "delivery.sent")
+    error = d.last_error or wording.text("console", "delivery.unknown_error")
     if d.state == "failed":
-        return f"发送失败：{d.last_error or '未知原因'}"
+        return wording.say("console", "delivery.failed", error=error)
     if d.channel not in PUSHED:
-        return "等网页小助手取回"
+        return wording.text("console", "delivery.waiting_for_widget")
     if d.attempts:
-        return f"重试中（已失败 {d.attempts} 次：{d.last_error or '未知原因'}）"
-    return "发送中"
+        return wording.say("console", "delivery.retrying", attempts=d.attempts, error=error)
+    return wording.text("console", "delivery.sending")
 
 
 env.filters["delivery_label"] = delivery_label
@@ -119,7 +120,9 @@ def _error_page(request: Request, exc: HTTPException) -> Response:
 
 def _form_error_page(request: Request, exc: RequestValidationError) -> Response:
     fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
-    return render(request, "error.html", 422, message=f"填写的内容有误：{'、'.join(fields)}", code=422)
+    return render(
+        request, "error.html", 422, message=wording.say("console", "form_error", fields="、".join(fields)), code=422
+    )
 
 
 # errors as pages: 401 shows the login form, 303 follows, the rest an error page with the same status

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request
 
 from api.accounts.auth import Role, user_for_token
 from api.accounts.models import StaffUser
+from api.core import wording
 from api.core.deps import SessionDep
 
 SESSION_COOKIE = "console_session"
@@ -25,7 +26,7 @@ PASSWORD_PATHS = frozenset({"/console/password", "/console/logout"})
 
 class LoginRequired(HTTPException):
     def __init__(self) -> None:
-        super().__init__(status_code=401, detail="请先登录")
+        super().__init__(status_code=401, detail=wording.text("console", "access.login_required"))
 
 
 def csrf_for(request: Request, session_token: str) -> str:
@@ -63,7 +64,7 @@ async def _check_csrf(request: Request) -> None:
         value = form.get(CSRF_FIELD)
         given = value if isinstance(value, str) else ""
     if not given or not hmac.compare_digest(given.encode(), str(request.state.csrf).encode()):
-        raise HTTPException(status_code=403, detail="页面已过期或请求来源不对，请刷新页面后再试")
+        raise HTTPException(status_code=403, detail=wording.text("console", "access.csrf"))
 
 
 def require(role: Role) -> Callable[..., Awaitable[StaffUser]]:
@@ -73,7 +74,7 @@ def require(role: Role) -> Callable[..., Awaitable[StaffUser]]:
         if user.must_change_password and request.url.path not in PASSWORD_PATHS:
             raise HTTPException(status_code=303, headers={"Location": "/console/password"})
         if Role.parse(user.role) < role:
-            raise HTTPException(status_code=403, detail="您的账号没有这个权限")
+            raise HTTPException(status_code=403, detail=wording.text("console", "access.no_permission"))
         await _check_csrf(request)
         return user
 

@@ -1,4 +1,4 @@
-"""Guide cards and the 话术 an agent reads out, built from the guide files and the wording in script.yml."""
+"""Guide cards and the 话术 an agent reads out, built from the guide files and the wording in api/wording/script.yml."""
 
 from __future__ import annotations
 
@@ -6,20 +6,17 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import segno
-import yaml
 
 from api.answer.service import Answerer
+from api.core import wording
 from api.guides.view import GuideCard, MaterialLine, WindowInfo, guide_card
 from index.catalogue import Catalogue
 from index.decision import load_calibration as load_decision
 from index.schema import Online
 from index.search import Searcher
-
-SCRIPT_FILE = Path(__file__).with_name("script.yml")
 
 
 class _Blank(dict[str, str]):
@@ -29,10 +26,9 @@ class _Blank(dict[str, str]):
         return ""
 
 
-@lru_cache
-def wording(path: Path = SCRIPT_FILE) -> dict[str, str]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {str(k): str(v) for k, v in data.items()}
+def _words() -> dict[str, str]:
+    """The 话术 templates (api/wording/script.yml), read once."""
+    return wording.table("script")
 
 
 def _fill(template: str, **values: str) -> str:
@@ -40,19 +36,19 @@ def _fill(template: str, **values: str) -> str:
 
 
 def _material_line(name: str, form: str, count: int) -> str:
-    w = wording()
+    w = _words()
     return _fill(w["material_count"] if count > 1 else w["material"], name=name, form=form, count=str(count))
 
 
 def _whose(name: str, of: str | None) -> str:
-    return _fill(wording()["whose"], name=name, of=of) if of else name
+    return _fill(_words()["whose"], name=name, of=of) if of else name
 
 
 def _online(channels: Sequence[Online]) -> str:
     if not channels:
         return ""
-    names = "、".join(f"在{o.name}" for o in channels)
-    return _fill(wording()["online"], channels=names)
+    names = "、".join(wording.say("script", "online_channel", name=o.name) for o in channels)
+    return _fill(_words()["online"], channels=names)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,8 +122,8 @@ class Card:
 
 def _place(info: WindowInfo | None) -> str:
     if info is None:
-        return "政务服务中心综合窗口"
-    return f"{info.floor}{info.name}（{info.counters}）"
+        return wording.text("script", "place_fallback")
+    return wording.say("script", "place", floor=info.floor, name=info.name, counters=info.counters)
 
 
 def _material(m: MaterialLine) -> dict[str, Any]:
@@ -147,13 +143,13 @@ def _material(m: MaterialLine) -> dict[str, Any]:
 def _visits(visits: int | None) -> str:
     if visits is None:
         return ""
-    w = wording()
+    w = _words()
     return w["visits_none"] if visits == 0 else _fill(w["visits"], count=str(visits))
 
 
 def _script(card: GuideCard) -> str:
     """The 话术 of a card, in script.yml's wording for its kind."""
-    w = wording()
+    w = _words()
     info = card.window
     place, hours = _place(info), info.hours if info else ""
     if card.kind == "window":

@@ -8,11 +8,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from api.core import wording
 from api.core.db import Database
 from api.settings import Settings
-
-# the same answer for every feature while the database is down: the hotline still takes the call
-DATABASE_DOWN = "投诉受理系统暂时不可用，请稍后再试，或拨打 12345 热线"
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -24,7 +22,8 @@ def get_app_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     db: Database | None = getattr(request.app.state, "db", None)
     if db is None or not db.ready:
-        raise HTTPException(status_code=503, detail=DATABASE_DOWN)
+        # the same answer for every feature while the database is down: the hotline still takes the call
+        raise HTTPException(status_code=503, detail=wording.text("gateway", "errors.database_down"))
     return db
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
+from api.core import wording
 from api.deps import CatalogueDep
 from api.guides.view import GuideCard, GuideView, MaterialLine, guide_view
 
@@ -56,5 +57,5 @@ def get_guide(entry_id: str, cat: CatalogueDep) -> dict[str, Any]:
     view = guide_view(cat)
     card = view.card(entry_id)
     if card is None:
-        raise HTTPException(status_code=404, detail="没有找到这个办事指南")
+        raise HTTPException(status_code=404, detail=wording.text("gateway", "errors.no_guide"))
     return guide_json(view, card)

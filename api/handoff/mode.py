@@ -2,7 +2,7 @@
 
 `hold` is asked before every turn reaches Rasa, on every channel (api/chat/recording.py is the one chat path the
 widget, /api/chat, WeChat, the mini-program and Telegram go through). The rules are small pure functions; the
-wording is in api/chat/messages.yml (section `handoff`).
+wording is in api/wording/chat.yml (section `handoff`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from api.settings import Settings
 log = logging.getLogger(__name__)
 
 HUMAN_PAYLOAD = "/request_human"  # the 转人工 button (api/chat/service.py, the widget, the bot's buttons)
-Say = Literal["passed_on", "already_waiting"]  # messages.yml keys under `handoff`
+Say = Literal["passed_on", "already_waiting"]  # chat.yml keys under `handoff`
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.chat.content import load_messages
+from api.core import wording
 from api.core.clock import utcnow
 from api.core.db import Database
 from api.handoff import delivery
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 Author = Literal["user", "bot", "agent"]
 HANDOFF_STATUSES = ("open", "answered", "closed")
 CloseReason = Literal["agent", "timeout"]
-NOTICES: dict[CloseReason, str] = {"agent": "ended_by_agent", "timeout": "ended_by_timeout"}  # messages.yml keys
+NOTICES: dict[CloseReason, str] = {"agent": "ended_by_agent", "timeout": "ended_by_timeout"}  # chat.yml keys
 MAX_TURN_TEXT = 500
 # turns of the public /api/chat, where the caller names its own sender id: only the holder of a handoff's key
 # reads its inbox or writes into its thread. The signed channels (wx:/mp:/tg: ids) need no key.
@@ -46,10 +47,11 @@ _LONG_DIGITS = re.compile(r"\d{11,}")  # bank cards and anything else long enoug
 
 def mask_personal(text: str) -> str:
     """Replace ID-card numbers, mobile and landline numbers with placeholders before anything is stored."""
-    text = _ID_NUMBER.sub("[身份证号]", text)
-    text = _MOBILE.sub("[电话]", text)
-    text = _LANDLINE.sub("[电话]", text)
-    return _LONG_DIGITS.sub("[号码]", text)
+    masks = wording.table("chat", "masks")
+    text = _ID_NUMBER.sub(masks["id_number"], text)
+    text = _MOBILE.sub(masks["phone"], text)
+    text = _LANDLINE.sub(masks["phone"], text)
+    return _LONG_DIGITS.sub(masks["number"], text)
 
 
 def clean_question(text: str) -> str:
@@ -81,7 +83,7 @@ def record_turn(
         at=_aware(at),
         sender=sender[:128],
         channel=channel[:16],
-        text=clean_question(text) or "(空)",
+        text=clean_question(text) or wording.text("chat", "masks.empty"),
         route_kind=(route_kind or "none")[:16],
         route_id=route_id[:100] if route_id else None,
         confident=bool(confident),

@@ -216,7 +216,7 @@ class StateCollector(Collector):
             yield cases
             yield GaugeMetricFamily(
                 f"{PREFIX}_cases_overdue",
-                "Open cases (督办 included) past their reply deadline.",
+                "Open cases (supervised ones included) past their reply deadline.",
                 value=stats.overdue,
             )
             outbox = GaugeMetricFamily(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api.core import wording
 from api.core.deps import SettingsDep
 from api.deps import SearcherDep
 
@@ -20,5 +21,5 @@ def search(
     k: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> dict[str, object]:
     if not q.strip():
-        raise HTTPException(status_code=422, detail="请输入要查询的内容")
+        raise HTTPException(status_code=422, detail=wording.text("gateway", "errors.empty_query"))
     return searcher.search(q[: settings.max_query_chars], k=k).to_dict()

@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.core import wording
+
 
 class BodyLimit:
     """Pure ASGI middleware: reads the body (at most `max_bytes`) before the app runs, then replays it.
@@ -15,10 +17,10 @@ class BodyLimit:
     the cap is refused without reading; a body that grows past the cap is refused as soon as it does.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, detail: str = "请求内容太大了") -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, detail: str | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.detail = detail
+        self.detail = wording.text("gateway", "errors.body_too_large") if detail is None else detail
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -52,7 +52,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 @lru_cache
 def widget_js() -> str:
-    """The widget script with its labels and sample questions from api/chat/messages.yml baked in."""
+    """The widget script with its labels and sample questions from api/wording/chat.yml baked in."""
     messages = load_messages()
     source = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
     strings: dict[str, Any] = {**messages.section("widget"), "samples": list(messages.section("samples").values())}

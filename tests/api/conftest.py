@@ -5,37 +5,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.accounts import auth
 from api.core.db import Database
-from api.main import create_app
-from api.settings import Settings, get_settings
+from api.settings import Settings
+from tests.support.app import PASSWORD, gateway_client, make_settings
 from tools.pg_throwaway import PostgresUnavailable, ThrowawayPostgres
 from tools.services import ServiceUnavailable, ThrowawayRedis
-
-OPEN311_KEY = "test-open311-key"
-PASSWORD = "correct horse battery"
-
-
-def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """load_searcher=False keeps the embedding model out of these tests; background loops are driven by hand."""
-    values: dict[str, Any] = {
-        "app_env": "test",
-        "load_searcher": False,
-        "database_url": f"sqlite:///{tmp_path / 'cases.db'}",
-        "case_background": False,
-        "open311_api_keys": OPEN311_KEY,
-        "log_level": "WARNING",  # INFO lines from background threads would reach the terminal between tests
-        # a long first wait past a guess limit: a slow machine must not outlast it mid-test and get a guess back
-        # (tests of the wait itself set their own)
-        "guess_slowdown_s": 600.0,
-    }
-    values.update(overrides)
-    return Settings(**values)
 
 
 @pytest.fixture
@@ -45,9 +24,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with gateway_client(settings) as c:
         yield c
 
 

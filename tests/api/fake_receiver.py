@@ -4,48 +4,37 @@ from __future__ import annotations
 
 import json
 import random
-import threading
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from api.cases.outbox import EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from tests.support.fake_http import FakeHttpServer, Reply, Request
 
 
-class FakeReceiver:
+class FakeReceiver(FakeHttpServer):
     """fail_rate: answer 500 without keeping the event; lost_ack_rate: keep it, then answer 500 anyway."""
 
+    methods = ("POST",)
+
     def __init__(self, secret: str, *, fail_rate: float = 0.3, lost_ack_rate: float = 0.15, seed: int = 7) -> None:
+        super().__init__()
         self.secret = secret
         self.fail_rate = fail_rate
         self.lost_ack_rate = lost_ack_rate
         self.rng = random.Random(seed)
-        self.lock = threading.Lock()
         self.received: list[dict[str, Any]] = []
         self.deliveries: Counter[str] = Counter()
         self.bad_signatures = 0
         self.requests = 0
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                code = receiver.handle(dict(self.headers.items()), body)
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/webhook"
+        return f"{self.base_url}/webhook"
 
-    def handle(self, headers: dict[str, str], body: bytes) -> int:
+    def handle(self, request: Request) -> Reply:
+        return Reply(self.answer(request.headers, request.body))
+
+    def answer(self, headers: dict[str, str], body: bytes) -> int:
         with self.lock:
             self.requests += 1
             roll = self.rng.random()
@@ -67,11 +56,3 @@ class FakeReceiver:
     def unique_ids(self) -> set[str]:
         with self.lock:
             return {e["id"] for e in self.received}
-
-    def __enter__(self) -> FakeReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -11,8 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.index_reload import IndexReloader
-from api.main import create_app
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
 
 NEW_ALIAS = "猫猫证怎么补办"  # a made-up name no guide uses, added to one guide by the "editor" below
 GUIDE = "ss-card-replace"
@@ -44,7 +43,7 @@ def test_guide_edit_is_rebuilt_and_swapped_under_load(tmp_path: Path, index_dir:
         chat_rate_sender_burst=100_000,
         chat_rate_ip_burst=100_000,
     )
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         reloader: IndexReloader = client.app.state.index_reloader  # type: ignore[attr-defined]
         assert top_id(client, NEW_ALIAS) != GUIDE
 
@@ -94,7 +93,7 @@ def test_broken_guide_edit_keeps_the_old_index(tmp_path: Path, index_dir: Path) 
     settings = make_settings(
         tmp_path, load_searcher=True, guides_dir=guides, index_dir=index, index_watch_s=0, index_autobuild=True
     )
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         reloader: IndexReloader = client.app.state.index_reloader  # type: ignore[attr-defined]
         before = client.app.state.app.searcher  # type: ignore[attr-defined]
         (guides / "items" / f"{GUIDE}.yml").write_text("id: [unclosed\n", encoding="utf-8")
@@ -110,7 +109,7 @@ def test_a_new_index_folder_from_another_process_is_picked_up(tmp_path: Path, in
     settings = make_settings(
         tmp_path, load_searcher=True, guides_dir=guides, index_dir=index, index_watch_s=0, index_autobuild=False
     )
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         reloader: IndexReloader = client.app.state.index_reloader  # type: ignore[attr-defined]
         before = client.app.state.app.searcher  # type: ignore[attr-defined]
         assert client.portal.call(reloader.check) is False  # type: ignore[union-attr]

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import MIN_SECRET_CHARS, get_settings
-from tests.api.conftest import make_settings
+from api.settings import MIN_SECRET_CHARS
+from tests.support.app import gateway_client, make_settings
 
 SECRETS: dict[str, Any] = {"secret_key": "k" * MIN_SECRET_CHARS, "internal_token": "t" * MIN_SECRET_CHARS}
 OPEN311 = "o" * MIN_SECRET_CHARS
@@ -19,9 +18,7 @@ OPEN311 = "o" * MIN_SECRET_CHARS
 
 def _client(tmp_path: Path, **overrides: Any) -> Iterator[TestClient]:
     settings = make_settings(tmp_path, open311_api_keys=OPEN311, **{**SECRETS, **overrides})
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with gateway_client(settings) as c:
         yield c
 
 

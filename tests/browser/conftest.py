@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,8 +10,7 @@ from typing import Any
 import pytest
 
 from tests.api.chat.conftest import chat_searcher  # noqa: F401  (re-exported fixture)
-from tests.api.chat.fake_rasa import FakeRasa
-from tools.services import free_port
+from tests.support.fake_rasa import FakeRasa
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,11 +36,8 @@ class Live:
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory, chat_searcher: Any) -> Iterator[Live]:  # noqa: F811
-    import uvicorn
-
     from api.main import create_app
-    from api.settings import get_settings
-    from tests.api.conftest import make_settings
+    from tests.support.app import live_server, make_settings
 
     rasa = FakeRasa(internal_token=INTERNAL_TOKEN).start()  # its 转人工 opens a handoff, as the action server does
     settings = make_settings(
@@ -54,24 +48,12 @@ def live(tmp_path_factory: pytest.TempPathFactory, chat_searcher: Any) -> Iterat
         internal_token=INTERNAL_TOKEN,
     )
     app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the gateway did not start")
-        time.sleep(0.05)
-    app.state.app.searcher = chat_searcher
-    url = f"http://127.0.0.1:{port}"
-    rasa.gateway_url = url
     try:
-        yield Live(url=url, rasa=rasa, app=app)
+        with live_server(app) as url:
+            app.state.app.searcher = chat_searcher
+            rasa.gateway_url = url
+            yield Live(url=url, rasa=rasa, app=app)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         rasa.stop()
 
 

@@ -3,8 +3,6 @@ move it to 已答复, see it in the figures, log out. Screenshots go to var/scre
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -12,46 +10,33 @@ import pytest
 from api.accounts import auth
 from api.core.db import Database
 from api.main import create_app
-from api.settings import get_settings
 from index.search import Searcher
-from tests.api.chat.fake_rasa import FakeRasa
-from tests.api.conftest import make_settings
 from tests.browser.conftest import SCREENSHOTS as SHOTS
-from tools.services import free_port
+from tests.support.app import PASSWORD, live_server, make_settings
+from tests.support.fake_rasa import FakeRasa
 
-PASSWORD = "correct horse battery"
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def console_server(tmp_path_factory: pytest.TempPathFactory, searcher: Searcher) -> Iterator[str]:
     """The gateway on a loopback port (uvicorn in a thread) with the session's search index."""
-    import uvicorn
-
     rasa = FakeRasa(internal_token="browser-test-token").start()  # 转人工 opens a handoff, as the action server does
     settings = make_settings(
         tmp_path_factory.mktemp("console-browser"), internal_token="browser-test-token", rasa_url=rasa.url
     )
     app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the gateway did not start"
-        time.sleep(0.05)
-    app.state.app.searcher = searcher
-    db: Database = app.state.cases.db
-    with db.sessions() as session:
-        auth.create_user(session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王坐席")
-    rasa.gateway_url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        with live_server(app, lifespan="auto") as url:
+            app.state.app.searcher = searcher
+            db: Database = app.state.cases.db
+            with db.sessions() as session:
+                auth.create_user(
+                    session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王坐席"
+                )
+            rasa.gateway_url = url
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         rasa.stop()
 
 

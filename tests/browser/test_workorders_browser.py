@@ -3,8 +3,6 @@ department, that department's agent 签收s and answers, the hotline's 回访 cl
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +11,8 @@ import pytest
 from api.accounts import auth
 from api.core.db import Database
 from api.main import create_app
-from api.settings import get_settings
-from tests.api.conftest import make_settings
-from tools.services import free_port
+from tests.support.app import PASSWORD, live_server, make_settings
 
-PASSWORD = "correct horse battery"
 SHOTS = Path("/tmp")
 VIEWPORT = {"width": 1440, "height": 900}
 
@@ -25,35 +20,22 @@ VIEWPORT = {"width": 1440, "height": 900}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The gateway on a loopback port without the search index: the item picker matches names by itself."""
-    import uvicorn
-
-    settings = make_settings(tmp_path_factory.mktemp("workorders-browser"))
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the gateway did not start"
-        time.sleep(0.05)
-    db: Database = app.state.cases.db
-    with db.sessions() as session:
-        auth.create_user(session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王派单")
-        auth.create_user(
-            session=session,
-            username="li",
-            password=PASSWORD,
-            role="agent",
-            display_name="人社局李明",
-            department="人社局",
-        )
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+    app = create_app(make_settings(tmp_path_factory.mktemp("workorders-browser")))
+    with live_server(app, lifespan="auto") as url:
+        db: Database = app.state.cases.db
+        with db.sessions() as session:
+            auth.create_user(
+                session=session, username="wang", password=PASSWORD, role="supervisor", display_name="王派单"
+            )
+            auth.create_user(
+                session=session,
+                username="li",
+                password=PASSWORD,
+                role="agent",
+                display_name="人社局李明",
+                department="人社局",
+            )
+        yield url
 
 
 def _login(page: object, url: str, username: str) -> None:

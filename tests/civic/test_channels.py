@@ -13,7 +13,7 @@ from api.cases import filing, timeline
 from api.cases import schemas as case_schemas
 from api.channels.identity import PREFIXES
 from api.chat import schemas as chat_schemas
-from api.console import wording as console_wording
+from api.core import wording as console_wording
 from api.handoff.delivery import PUSHED
 from api.observability.metrics import WEBHOOK_CHANNELS
 from civic.channels import (

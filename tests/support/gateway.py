@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from api.core.db import Database
 from api.handoff import service
 from api.handoff.models import Handoff
-from api.main import create_app
-from api.settings import Settings, get_settings
-from tests.api.chat.fake_rasa import FakeRasa
+from api.settings import Settings
+from tests.support.app import gateway_client
+from tests.support.fake_rasa import FakeRasa
 
 
 @dataclass
@@ -67,9 +67,7 @@ def running(*, token: str, settings_for: Callable[[str], Settings]) -> Iterator[
     rasa = FakeRasa(internal_token=token).start()
     try:
         settings = settings_for(rasa.url)
-        app = create_app(settings)
-        app.dependency_overrides[get_settings] = lambda: settings
-        with TestClient(app) as client:
+        with gateway_client(settings) as client:
             rasa.gateway = client
             yield client, rasa, settings
     finally:

@@ -13,15 +13,15 @@ from api.cases.errors import ChineseErrorsRoute, unprocessable
 from api.cases.models import Case
 from api.cases.phone import mask_phone
 from api.cases.schemas import CaseCreated, CaseIn, CasePublic, CategoryOut, RatingIn, RatingOut, TimelineEntryPublic
-from api.cases.states import RATEABLE, STATUS_NAMES, IllegalTransition, Status
+from api.cases.states import RATEABLE, IllegalTransition, Status, status_name
 from api.chat.content import load_messages
+from api.core import wording
 from api.core.deps import SessionDep
 from api.core.guesses import Guesser, retry_after
 from api.deps import CatalogueDep, client_ip, require_internal_token
 
 router = APIRouter(prefix="/api/cases", tags=["cases"], route_class=ChineseErrorsRoute)
 
-NOT_FOUND = "没有找到这个案件，请核对案件编号和手机号后四位"
 CaseNo = Annotated[str, Path(min_length=1, max_length=32)]
 PhoneLast4 = Annotated[str, Query(pattern=r"^\d{4}$")]
 
@@ -30,7 +30,7 @@ def _created(case: Case) -> CaseCreated:
     return CaseCreated(
         case_no=case.case_no,
         status=case.status,
-        status_name=STATUS_NAMES[Status(case.status)],
+        status_name=status_name(Status(case.status)),
         deadline=case.deadline,
     )
 
@@ -42,7 +42,7 @@ def to_public(case: Case, config_names: dict[str, str]) -> CasePublic:
         category=case.category,
         category_name=config_names.get(case.category, case.category),
         status=status.value,
-        status_name=STATUS_NAMES[status],
+        status_name=status_name(status),
         deadline=case.deadline,
         overdue=service.is_overdue(case),
         created_at=case.created_at,
@@ -86,13 +86,15 @@ def create(
     if config.category(case_in.category) is None:
         return unprocessable("category", "unknown_category")
     if case_in.request_type is not None and config.request_type(case_in.request_type) is None:
-        return unprocessable("request_type", "unknown_request_type", "诉求类型应为咨询、求助、投诉或建议")
+        return unprocessable(
+            "request_type", "unknown_request_type", wording.text("cases", "citizen.unknown_request_type")
+        )
     if case_in.item_id and catalogue.item(case_in.item_id) is None:
-        return unprocessable("item_id", "unknown_item", "没有找到这个办事事项")
+        return unprocessable("item_id", "unknown_item", wording.text("cases", "citizen.unknown_item"))
     if case_in.item_id:  # an alias entry's id (same_as) is filed as the item it names: one id per service
         case_in = case_in.model_copy(update={"item_id": catalogue.resolve(case_in.item_id)})
     if case_in.window_id and case_in.window_id not in catalogue.windows:
-        return unprocessable("window_id", "unknown_window", "没有找到这个窗口")
+        return unprocessable("window_id", "unknown_window", wording.text("cases", "citizen.unknown_window"))
     wait = runtime.filings.wait(phone=case_in.phone, ip=None if internal else client_ip(request))
     if wait:
         detail = load_messages().text("cases", "too_many_filings")
@@ -123,9 +125,9 @@ def rate(case_no: CaseNo, rating: RatingIn, session: SessionDep, runtime: Runtim
     try:
         service.rate_case(session=session, case=case, score=rating.score, comment=rating.comment, config=runtime.config)
     except IllegalTransition:
-        raise HTTPException(status_code=409, detail="您的反映还在办理中，答复后才能评价") from None
+        raise HTTPException(status_code=409, detail=wording.text("cases", "citizen.not_rateable")) from None
     status = Status(case.status)
-    return RatingOut(case_no=case.case_no, status=status.value, status_name=STATUS_NAMES[status])
+    return RatingOut(case_no=case.case_no, status=status.value, status_name=status_name(status))
 
 
 def _citizen_case(case_no: str, phone_last4: str, session: SessionDep, runtime: RuntimeDep, guesser: Guesser) -> Case:
@@ -136,6 +138,6 @@ def _citizen_case(case_no: str, phone_last4: str, session: SessionDep, runtime: 
         raise HTTPException(status_code=429, detail=detail, headers=retry_after(wait))
     case = service.get_case_for_citizen(session=session, case_no=key, phone_last4=phone_last4)
     if case is None:
-        raise HTTPException(status_code=404, detail=NOT_FOUND)
+        raise HTTPException(status_code=404, detail=wording.text("cases", "citizen.not_found"))
     runtime.lookups.succeeded(key, guesser)
     return case

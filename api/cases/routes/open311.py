@@ -25,7 +25,8 @@ from api.cases.deps import RuntimeDep
 from api.cases.models import Case
 from api.cases.runtime import CasesRuntime
 from api.cases.schemas import CaseCreate
-from api.cases.states import STATUS_NAMES, Status
+from api.cases.states import Status, status_name
+from api.core import wording
 from api.core.clock import CHINA_TZ
 from api.core.deps import SessionDep
 from api.core.errors import error_route
@@ -38,7 +39,6 @@ XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 # characters XML 1.0 cannot carry at all (escaping does not help): dropped from user text before it is serialised
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 OPEN = frozenset({Status.RECEIVED, Status.FORWARDED, Status.IN_PROGRESS, Status.SUPERVISED})
-GROUP = "有诉即办"
 PREFIX = "/open311"
 
 
@@ -176,13 +176,20 @@ def open311_status(case: Case) -> str:
     return "open" if Status(case.status) in OPEN else "closed"
 
 
+def _status_notes(status: Status, reply: str | None) -> str:
+    """The status in words, then the reply when there is one."""
+    if reply:
+        return wording.say("cases", "open311.status_notes_reply", status=status_name(status), reply=reply)
+    return wording.say("cases", "open311.status_notes", status=status_name(status))
+
+
 def _request_json(case: Case, names: dict[str, str]) -> dict[str, Any]:
     """What the citizen typed (description, address) leaves with its phone and ID numbers masked."""
     status = Status(case.status)
     return {
         "service_request_id": case.case_no,
         "status": open311_status(case),
-        "status_notes": STATUS_NAMES[status] + (f"：{case.reply}" if case.reply else ""),
+        "status_notes": _status_notes(status, case.reply),
         "service_name": names.get(case.category, case.category),
         "service_code": case.category,
         "description": mask_personal(case.description),
@@ -212,15 +219,18 @@ def services(request: Request, fmt: str, runtime: RuntimeDep, jurisdiction_id: J
     f, refused = _checks(request, fmt, runtime, jurisdiction_id)
     if refused is not None or f is None:
         return refused or _unknown_format(fmt, request)
+    group = wording.text("cases", "open311.group")
     rows = [
         {
             "service_code": c.code,
             "service_name": c.name,
-            "description": f"{GROUP}：{c.name}（{c.sla_days} 个工作日内答复）",
+            "description": wording.say(
+                "cases", "open311.service_description", group=group, name=c.name, sla_days=c.sla_days
+            ),
             "metadata": False,
             "type": "realtime",
             "keywords": c.name,
-            "group": GROUP,
+            "group": group,
         }
         for c in runtime.config.categories
     ]
@@ -280,7 +290,7 @@ def create_request(
     case = service.create_case(session=session, case_in=case_in, config=runtime.config)
     created = {
         "service_request_id": case.case_no,
-        "service_notice": f"已受理，{case.deadline.isoformat()} 前答复",
+        "service_notice": wording.say("cases", "open311.service_notice", deadline=case.deadline.isoformat()),
         "account_id": None,
     }
     return respond(f, [created], root="service_requests", item="request")

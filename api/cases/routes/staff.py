@@ -42,9 +42,10 @@ from api.cases.schemas import (
     TurnBrief,
     VisitIn,
 )
-from api.cases.states import STATUS_NAMES, Status
+from api.cases.states import Status, status_name
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
+from api.core import wording
 from api.core.deps import SessionDep
 from api.core.guesses import retry_after
 from civic.privacy import mask_personal
@@ -64,7 +65,7 @@ def _staff_view(case: Case, config: CaseConfig) -> dict[str, object]:
         "window_id": case.window_id,
         "phone": mask_phone(case.phone),
         "status": status.value,
-        "status_name": STATUS_NAMES[status],
+        "status_name": status_name(status),
         "department": case.department,
         "department_name": config.departments.name_of(case.department) or None,
         "assignee": case.assignee.username if case.assignee else None,
@@ -125,7 +126,7 @@ def login(
         raise HTTPException(status_code=429, detail=detail, headers=retry_after(wait))
     user = auth.authenticate(session=session, username=body.username, password=body.password)
     if user is None:
-        raise HTTPException(status_code=401, detail="用户名或密码不对")
+        raise HTTPException(status_code=401, detail=wording.text("cases", "staff.bad_login"))
     logins.succeeded(key, guesser)
     if user.must_change_password:  # the one-time password is for the console's password page only
         raise HTTPException(status_code=403, detail=load_messages().text("cases", "change_password_first"))
@@ -221,12 +222,12 @@ def assign(
 ) -> CaseStaffDetail:
     """派单 (a department) and/or 经办人 in one call, as before the dispatch endpoint existed."""
     if body.department is None and body.assignee is None:
-        raise HTTPException(status_code=422, detail="请指定部门或经办人")
+        raise HTTPException(status_code=422, detail=wording.text("cases", "staff.dispatch_to_whom"))
     assignee = None
     if body.assignee is not None:
         assignee = session.scalar(select(StaffUser).where(StaffUser.username == body.assignee))
         if assignee is None or not assignee.active:
-            raise HTTPException(status_code=422, detail="没有这个经办人")
+            raise HTTPException(status_code=422, detail=wording.text("cases", "staff.no_assignee"))
     case = actions.load_case(session, case_no, for_update=True)
     try:
         if body.department is not None:
@@ -243,7 +244,7 @@ def assign(
 def _department(config: CaseConfig, key: str) -> workorders.Department:
     dept = config.departments.find(key)
     if dept is None:
-        raise HTTPException(status_code=422, detail="没有这个承办部门（见 guides/departments.yml）")
+        raise HTTPException(status_code=422, detail=wording.text("cases", "staff.no_department"))
     return dept
 
 
@@ -343,7 +344,7 @@ def merge(
     case = actions.load_case(session, case_no, for_update=True)
     main = service.get_case(session=session, case_no=body.into.strip().upper(), for_update=True)
     if main is None:
-        raise HTTPException(status_code=404, detail="没有找到要合并到的案件")
+        raise HTTPException(status_code=404, detail=wording.text("cases", "staff.no_main_case"))
     try:
         workorders.mark_duplicate(session=session, case=case, main=main, user=user, config=config)
     except actions.REFUSALS as exc:
@@ -375,11 +376,11 @@ def _caller_number(session: Session, phone: str | None, case_no: str | None) -> 
     if case_no:
         case = service.get_case(session=session, case_no=case_no.strip().upper())
         if case is None:
-            raise HTTPException(status_code=404, detail="没有找到这个案件")
+            raise HTTPException(status_code=404, detail=wording.text("cases", "staff.not_found"))
         return case.phone, case.case_no
     number = normalize_phone(phone or "")
     if number is None:
-        raise HTTPException(status_code=422, detail="请填写正确的手机号或座机号码，或案件编号")
+        raise HTTPException(status_code=422, detail=wording.text("cases", "staff.bad_caller_query"))
     return number, None
 
 
@@ -447,5 +448,5 @@ def retry_dead_letter(
     event_id: Annotated[str, Path(max_length=36)], session: SessionDep, _user: SupervisorUser
 ) -> dict[str, str]:
     if outbox.retry_dead(session=session, event_id=event_id) is None:
-        raise HTTPException(status_code=404, detail="没有这条待重发的事件")
+        raise HTTPException(status_code=404, detail=wording.text("cases", "staff.no_outbox_event"))
     return {"event_id": event_id, "status": "queued"}

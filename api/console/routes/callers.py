@@ -9,20 +9,16 @@ from fastapi import APIRouter, Query, Request, Response
 
 from api.cases import service, workorders
 from api.cases.deps import CaseConfigDep
-from api.console import wording as console_wording
 from api.console.pages import ConsoleRoute, render
 from api.console.routes.cases import case_row
 from api.console.security import AgentUser
+from api.core import wording
 from api.core.clock import china_today
 from api.core.deps import SessionDep
 from api.deps import CatalogueDep
 from civic.phone import normalize_phone
 
 router = APIRouter(route_class=ConsoleRoute)
-
-
-def _w(key: str) -> str:
-    return console_wording.say("workorders", key)
 
 
 @router.get("/callers", response_class=Response)
@@ -42,13 +38,13 @@ def callers(
         if q.upper().startswith("YS"):
             case = service.get_case(session=session, case_no=q.upper())
             if case is None:
-                page["error"] = _w("caller_no_case")
+                page["error"] = wording.text("workorders", "caller_no_case")
             else:
                 number, case_no = case.phone, case.case_no
         else:
             number = normalize_phone(q)
             if number is None:
-                page["error"] = _w("caller_bad_query")
+                page["error"] = wording.text("workorders", "caller_bad_query")
     if number is not None:
         history = workorders.caller_history(session=session, phone=number)
         workorders.record_lookup(session=session, user=user, phone=number, found=len(history.cases), case_no=case_no)

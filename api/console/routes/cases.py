@@ -3,7 +3,7 @@
 
 Every action calls one function of api/cases/workorders.py (or api/cases/service.py), the same ones the staff API
 calls, and finds the case and words a refusal as it does (api/cases/actions.py); the wording of these pages is in
-the templates and api/console/workorders.yml.
+the templates and api/wording/workorders.yml.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from api.cases.schemas import CaseCreate
 from api.cases.states import (
     OVERDUE_CANDIDATES,
     RATEABLE,
-    STATUS_NAMES,
     TRANSITIONS,
     Status,
     manual_targets,
+    status_names,
 )
-from api.console import wording as console_wording
 from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, render, see_other
 from api.console.security import COOKIE_PATH, AgentUser, SupervisorUser
+from api.core import wording
 from api.core.clock import china_today
 from api.core.deps import SessionDep
 from api.deps import CatalogueDep, StateDep, get_state
@@ -48,14 +48,6 @@ router = APIRouter(route_class=ConsoleRoute)
 CaseNo = Annotated[str, PathParam(min_length=1, max_length=32)]
 DONE_COOKIE = "console_done"
 ITEM_SUGGESTIONS = 8
-
-
-def wording() -> dict[str, Any]:
-    return console_wording.load("workorders")
-
-
-def _w(key: str, **values: Any) -> str:
-    return console_wording.say("workorders", key, **values)
 
 
 # ---------------------------------------------------------------- rows and lists
@@ -106,7 +98,7 @@ def cases(
     try:
         st = Status(status) if status else None
     except ValueError:
-        raise HTTPException(status_code=422, detail="状态不对") from None
+        raise HTTPException(status_code=422, detail=wording.text("console", "cases.bad_status")) from None
     dept = config.departments.find(department)
     flt = service.CaseFilter(
         status=st,
@@ -123,12 +115,12 @@ def cases(
         user=user,
         rows=[case_row(c, config, today, cat) for c in rows],
         total=total,
-        statuses=STATUS_NAMES,
+        statuses=status_names(),
         categories=config.categories,
         departments=config.departments.departments,
         my_department=mine,
         f={"status": status, "category": category, "department": dept.code if dept else department, "overdue": overdue},
-        title="案件队列",
+        title=wording.text("console", "cases.queue_title"),
     )
 
 
@@ -249,7 +241,7 @@ def file_case(
     if item_id:
         values["item_id"], values["item_name"] = item_id, cat.items[item_id].name
     if not item_ok:
-        error = _w("item_not_found", name=values["item_name"].strip())
+        error = wording.say("workorders", "item_not_found", name=values["item_name"].strip())
         return _new_case_page(request, user, config, values, status_code=422, error=error, idem=idem)
     data: dict[str, Any] = {
         "category": values["category"],
@@ -262,7 +254,7 @@ def file_case(
         "idempotency_key": form.get("idem") or None,
         "item_id": item_id,
     }
-    fields: dict[str, str] = wording()["fields"]
+    fields = wording.table("workorders", "fields")
     try:
         if not data["request_type"]:
             raise service.UnknownRequestType("")
@@ -275,7 +267,13 @@ def file_case(
         else:
             bad = [fields["category" if isinstance(exc, service.UnknownCategory) else "request_type"]]
         return _new_case_page(
-            request, user, config, values, status_code=422, error=f"请检查：{'、'.join(bad)}", idem=idem
+            request,
+            user,
+            config,
+            values,
+            status_code=422,
+            error=wording.say("console", "cases.check", fields="、".join(bad)),
+            idem=idem,
         )
     return done_redirect(case, "filed")
 
@@ -314,7 +312,7 @@ def _detail(
         user=user,
         row=case_row(case, config, today, cat),
         lines=timeline.lines(case, names),
-        targets=[(t.value, STATUS_NAMES[t]) for t in manual_targets(status)],
+        targets=[(t.value, status_names()[t]) for t in manual_targets(status)],
         can_reply=Status.REPLIED in TRANSITIONS[status] and not_merged,
         can_dispatch=supervisor and Status.FORWARDED in TRANSITIONS[status] and not_merged,
         can_answer_dispatch=status is Status.FORWARDED and (supervisor or in_department),
@@ -333,7 +331,7 @@ def _detail(
         staff=staff,
         names=names,
         is_supervisor=supervisor,
-        done=wording()["done"].get(done) if not error else None,
+        done=wording.table("workorders", "done").get(done) if not error else None,
         error=error,
         phone=phone,
         description=description,
@@ -387,7 +385,9 @@ def case_transition(
     try:
         target = Status(form.get("to", ""))
     except ValueError:
-        return _detail(request, user, session, config, case, status_code=422, error="请选择要改成的状态")
+        return _detail(
+            request, user, session, config, case, status_code=422, error=wording.text("console", "cases.no_target")
+        )
     return _act(
         request, user, session, config, case, "transition", workorders.change_status, target=target,
         note=form_text(form, "note"),
@@ -409,7 +409,9 @@ def case_note(
     case = actions.load_case(session, case_no)
     text = form_text(form, "text")
     if not text:
-        return _detail(request, user, session, config, case, status_code=422, error="请填写备注内容")
+        return _detail(
+            request, user, session, config, case, status_code=422, error=wording.text("console", "cases.no_note")
+        )
     service.add_note(session=session, case=case, text=text, actor=workorders.actor_of(user), config=config)
     return done_redirect(case, "note")
 
@@ -425,7 +427,9 @@ def case_assign(
     name = (form.get("assignee") or "").strip()[:64]
     assignee = session.scalar(select(StaffUser).where(StaffUser.username == name)) if name else None
     if assignee is None:
-        return _detail(request, user, session, config, case, status_code=422, error="请选择经办人")
+        return _detail(
+            request, user, session, config, case, status_code=422, error=wording.text("console", "cases.no_assignee")
+        )
     return _act(request, user, session, config, case, "assign", workorders.set_assignee, assignee=assignee)
 
 
@@ -441,7 +445,9 @@ def case_dispatch(
     case = actions.load_case(session, case_no)
     dept = config.departments.find((form.get("department") or "")[:64])
     if dept is None:
-        return _detail(request, user, session, config, case, status_code=422, error="请从目录里选择承办部门")
+        return _detail(
+            request, user, session, config, case, status_code=422, error=wording.text("console", "cases.no_department")
+        )
     return _act(
         request, user, session, config, case, "dispatch", workorders.dispatch, department=dept,
         note=form_text(form, "note"),
@@ -501,7 +507,15 @@ def case_visit(
     case = actions.load_case(session, case_no)
     result = form.get("result", "").strip()
     if not result.isdigit():
-        return _detail(request, user, session, config, case, status_code=422, error="请选择回访结果")
+        return _detail(
+            request,
+            user,
+            session,
+            config,
+            case,
+            status_code=422,
+            error=wording.text("console", "cases.no_visit_result"),
+        )
     score = int(result)
     done = "visit_unreached" if score == workorders.VISIT_UNREACHED else "visit"
     return _act(
@@ -522,7 +536,9 @@ def case_merge(
     into = (form.get("into") or "").strip().upper()[:32]
     main = service.get_case(session=session, case_no=into) if into else None
     if main is None:
-        return _detail(request, user, session, config, case, status_code=422, error="没有找到要合并到的案件编号")
+        return _detail(
+            request, user, session, config, case, status_code=422, error=wording.text("console", "cases.no_main_case")
+        )
     return _act(request, user, session, config, case, "merge", workorders.mark_duplicate, main=main)
 
 

@@ -3,7 +3,7 @@ and the work order's 按期办结率, 回访满意率 and 重办率, as server-d
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -12,10 +12,32 @@ from api.cases.deps import CaseConfigDep
 from api.console import charts, figures
 from api.console.pages import ConsoleRoute, render
 from api.console.security import SupervisorUser
+from api.core import wording
 from api.core.deps import SessionDep
 from api.deps import CatalogueDep
 
 router = APIRouter(route_class=ConsoleRoute)
+Chart = Literal[
+    "conversations",
+    "top_items",
+    "answer_rate",
+    "complaints",
+    "on_time",
+    "ratings",
+    "closed_on_time",
+    "satisfaction",
+    "reopen",
+]
+
+
+def _title(chart: Chart) -> str:
+    """A chart's title (api/wording/console.yml `figures`)."""
+    return wording.text("console", f"figures.{chart}")
+
+
+def _cases(count: int, total: int) -> str:
+    """The count under a gauge: so many cases out of so many."""
+    return wording.say("console", "figures.cases_detail", count=count, total=total)
 
 
 @router.get("/figures", response_class=HTMLResponse)
@@ -29,12 +51,16 @@ def figure_page(
 ) -> Response:
     fig = figures.compute(session=session, cat=cat, config=config, days=days)
     svg = {
-        "conversations": charts.stacked_columns("每天各渠道会话数", fig.days, fig.per_channel_day),
-        "top_items": charts.hbar("问得最多的事项", fig.top_items),
-        "answer_rate": charts.gauge("答复率", fig.answer_rate, detail=f"{fig.answered}/{fig.turns} 轮"),
-        "complaints": charts.hbar("各类别投诉数", fig.complaints_by_category),
-        "on_time": charts.gauge("按期回复率", fig.on_time_rate, detail=f"{fig.replied_on_time}/{fig.reply_due} 件"),
-        "ratings": charts.hbar("好差评分布", fig.ratings),
+        "conversations": charts.stacked_columns(_title("conversations"), fig.days, fig.per_channel_day),
+        "top_items": charts.hbar(_title("top_items"), fig.top_items),
+        "answer_rate": charts.gauge(
+            _title("answer_rate"),
+            fig.answer_rate,
+            detail=wording.say("console", "figures.answer_rate_detail", answered=fig.answered, turns=fig.turns),
+        ),
+        "complaints": charts.hbar(_title("complaints"), fig.complaints_by_category),
+        "on_time": charts.gauge(_title("on_time"), fig.on_time_rate, detail=_cases(fig.replied_on_time, fig.reply_due)),
+        "ratings": charts.hbar(_title("ratings"), fig.ratings),
         **figure_gauges(fig),
     }
     return render(request, "figures.html", user=user, fig=fig, svg=svg, days=days)
@@ -47,8 +73,10 @@ def figure_gauges(fig: figures.Figures) -> dict[str, str]:
         return {}
     return {
         "closed_on_time": charts.gauge(
-            "按期办结率", w.closed_on_time_rate, detail=f"{w.closed_on_time}/{w.closed_due} 件"
+            _title("closed_on_time"), w.closed_on_time_rate, detail=_cases(w.closed_on_time, w.closed_due)
         ),
-        "satisfaction": charts.gauge("回访满意率", w.satisfaction_rate, detail=f"{w.satisfied}/{w.visited} 件"),
-        "reopen": charts.gauge("重办率", w.reopen_rate, detail=f"{w.reopened}/{w.replied} 件"),
+        "satisfaction": charts.gauge(
+            _title("satisfaction"), w.satisfaction_rate, detail=_cases(w.satisfied, w.visited)
+        ),
+        "reopen": charts.gauge(_title("reopen"), w.reopen_rate, detail=_cases(w.reopened, w.replied)),
     }

@@ -10,6 +10,7 @@ from api.console import gaps
 from api.console.forms import FormDep
 from api.console.pages import ConsoleRoute, render, see_other
 from api.console.security import SupervisorUser
+from api.core import wording
 from api.core.deps import SessionDep
 from api.deps import CatalogueDep, StateDep
 
@@ -37,7 +38,7 @@ def gap_propose(
     text = (form.get("text") or "").strip()[:200]
     entry_id = (form.get("entry_id") or "").strip()[:100]
     if not text or cat.kind_of(entry_id) is None:
-        raise HTTPException(status_code=422, detail="请填写问题并选择一个存在的办事指南编号")
+        raise HTTPException(status_code=422, detail=wording.text("console", "gaps.bad_proposal"))
     count = int(form["count"]) if form.get("count", "").isdigit() else 1
     # an alias entry's id (same_as) proposes for the item it names: that file holds the aliases
     gaps.propose(session=session, text=text, entry_id=cat.resolve(entry_id), count=count, by=user.username)

@@ -1,8 +1,8 @@
 """`/console/handoffs`: the 转人工 queue (refreshed live), one conversation's thread, and 转为工单.
 
 Included into the console router by api/console/routes/__init__.py, so the same roles and CSRF rules hold
-(ConsoleRoute and the security dependencies). The agents' wording is in api/console/handoffs.yml, the citizen's in
-api/chat/messages.yml.
+(ConsoleRoute and the security dependencies). The agents' wording is in api/wording/handoffs.yml, the citizen's in
+api/wording/chat.yml.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from api.cases.deps import CaseConfigDep
 from api.cases.schemas import MAX_DESCRIPTION, CaseCreate
 from api.cases.workorders import actor_of  # one actor name for the timeline
 from api.chat.content import load_messages
-from api.console import wording as console_wording
 from api.console.forms import FormDep, form_text
 from api.console.pages import ConsoleRoute, beijing, delivery_label, render, see_other
 from api.console.security import AgentUser
+from api.core import wording
 from api.core.clock import utcnow
 from api.core.deps import SessionDep
 from api.handoff import delivery as handoff_delivery
@@ -43,21 +43,13 @@ NOTE_LINES = 80  # the transcript on a case's timeline: the last lines, the rest
 StatusFilter = Annotated[str, Query(max_length=16)]
 
 
-def wording() -> dict[str, Any]:
-    return console_wording.load("handoffs")
-
-
-def _w(key: str, **values: Any) -> str:
-    return console_wording.say("handoffs", key, **values)
-
-
 def _name(section: str, code: str | None) -> str:
-    names: dict[str, str] = wording()[section]
+    names = wording.table("handoffs", section)
     return str(names.get(code or "", code or ""))
 
 
 def reason_name(code: str) -> str:
-    reasons: dict[str, str] = wording()["reasons"]
+    reasons = wording.table("handoffs", "reasons")
     if not code.strip():
         return reasons["unknown"]
     return reasons.get(code, reasons["other"].format(code=code))
@@ -67,7 +59,7 @@ def shown_text(text: str) -> str:
     """A tapped button is shown as what the citizen did; anything else as written."""
     if not queue.is_payload(text):
         return text
-    labels: dict[str, str] = wording()["payloads"]
+    labels = wording.table("handoffs", "payloads")
     return labels.get(queue.payload_intent(text), labels["other"])
 
 
@@ -89,10 +81,12 @@ def queue_row(h: Handoff, *, now: datetime, timeout: timedelta, case_no: str | N
     minutes = max(0, int((now - since).total_seconds() // 60)) if since else None
     long_wait = minutes is not None and minutes * 2 >= timeout.total_seconds() / 60
     if minutes is None:
-        wait = _w("not_waiting")
+        wait = wording.say("handoffs", "not_waiting")
     else:
-        wait = _w("waited_long" if long_wait else "waited" if minutes else "waited_now", minutes=minutes)
-    preview = mask_personal(last.text.strip()) if last else _w("no_words")
+        wait = wording.say(
+            "handoffs", "waited_long" if long_wait else "waited" if minutes else "waited_now", minutes=minutes
+        )
+    preview = mask_personal(last.text.strip()) if last else wording.say("handoffs", "no_words")
     return {
         "id": h.id,
         "url": f"/console/handoffs/{h.id}",
@@ -116,7 +110,7 @@ def queue_row(h: Handoff, *, now: datetime, timeout: timedelta, case_no: str | N
 
 def _rows(request: Request, session: Session, status: str) -> list[dict[str, Any]]:
     if status and status not in handoff_service.HANDOFF_STATUSES:
-        raise HTTPException(status_code=422, detail="状态不对")
+        raise HTTPException(status_code=422, detail=wording.text("console", "handoffs.bad_status"))
     handoffs = queue.queue(session=session, status=status or None)
     cases = queue.cases_of(session=session, secret=_secret(request), handoff_ids=[h.id for h in handoffs])
     now, timeout = utcnow(), _timeout(request)
@@ -125,7 +119,7 @@ def _rows(request: Request, session: Session, status: str) -> list[dict[str, Any
 
 def _counts(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     waiting = sum(1 for r in rows if r["status"] == "open")
-    return {"waiting": waiting, "waiting_text": _w("new_waiting", count=waiting)}
+    return {"waiting": waiting, "waiting_text": wording.say("handoffs", "new_waiting", count=waiting)}
 
 
 @router.get("")
@@ -138,8 +132,8 @@ def handoffs(request: Request, user: AgentUser, session: SessionDep, status: Sta
         rows=rows,
         status=status,
         counts=_counts(rows),
-        statuses=wording()["statuses"],
-        refreshed=_w("refreshed", time=beijing(utcnow(), "%H:%M:%S")),
+        statuses=wording.table("handoffs", "statuses"),
+        refreshed=wording.say("handoffs", "refreshed", time=beijing(utcnow(), "%H:%M:%S")),
     )
 
 
@@ -147,7 +141,11 @@ def handoffs(request: Request, user: AgentUser, session: SessionDep, status: Sta
 def handoff_queue(request: Request, user: AgentUser, session: SessionDep, status: StatusFilter = "") -> Response:
     """The queue page's poll: the same rows, so it updates in place (no reload, focus kept)."""
     rows = _rows(request, session, status)
-    body = {"rows": rows, **_counts(rows), "refreshed": _w("refreshed", time=beijing(utcnow(), "%H:%M:%S"))}
+    body = {
+        "rows": rows,
+        **_counts(rows),
+        "refreshed": wording.say("handoffs", "refreshed", time=beijing(utcnow(), "%H:%M:%S")),
+    }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -157,7 +155,7 @@ def handoff_queue(request: Request, user: AgentUser, session: SessionDep, status
 def _handoff(session: Session, handoff_id: int) -> Handoff:
     handoff = handoff_service.get_handoff(session=session, handoff_id=handoff_id)
     if handoff is None:
-        raise HTTPException(status_code=404, detail="没有这个转人工会话")
+        raise HTTPException(status_code=404, detail=wording.text("console", "handoffs.not_found"))
     return handoff
 
 
@@ -247,7 +245,9 @@ def handoff_reply(
     handoff = _handoff(session, handoff_id)
     text = form_text(form, "text")
     if not text:
-        return _detail(request, user, session, config, handoff, status_code=422, error="请填写回复内容")
+        return _detail(
+            request, user, session, config, handoff, status_code=422, error=wording.text("console", "handoffs.no_reply")
+        )
     handoff_service.agent_reply(session=session, handoff=handoff, text=text, agent=user.username)
     return see_other(f"/console/handoffs/{handoff.id}")
 
@@ -265,7 +265,7 @@ def handoff_delivery_retry(
 ) -> Response:
     """重新发送 a line whose delivery failed (the channel is fixed, or the citizen wrote again on WeChat)."""
     if handoff_delivery.retry(session=session, delivery_id=delivery_id, handoff_id=handoff_id) is None:
-        raise HTTPException(status_code=404, detail="没有这条发送失败的消息")
+        raise HTTPException(status_code=404, detail=wording.text("console", "handoffs.no_failed_line"))
     return see_other(f"/console/handoffs/{handoff_id}")
 
 
@@ -275,13 +275,13 @@ def handoff_delivery_retry(
 def transcript_note(handoff: Handoff, agent: str) -> str:
     """The conversation for the case's timeline: buttons as what was done, phone and ID numbers masked."""
     lines = [
-        _w("case_line", at=beijing(m.at, "%m-%d %H:%M"), who=_name("authors", m.author),
+        wording.say("handoffs", "case_line", at=beijing(m.at, "%m-%d %H:%M"), who=_name("authors", m.author),
            text=mask_personal(shown_text(m.text) if m.author == "user" else m.text).strip())
         for m in handoff.messages
     ]  # fmt: skip
-    head = [_w("case_note", id=handoff.id, agent=agent)]
+    head = [wording.say("handoffs", "case_note", id=handoff.id, agent=agent)]
     if len(lines) > NOTE_LINES:
-        head.append(_w("case_more", count=len(lines) - NOTE_LINES, id=handoff.id))
+        head.append(wording.say("handoffs", "case_more", count=len(lines) - NOTE_LINES, id=handoff.id))
         lines = lines[-NOTE_LINES:]
     return "\n".join(head + lines)
 
@@ -309,13 +309,13 @@ def handoff_to_case(
         )
         case = case_service.create_case(session=session, case_in=case_in, config=config, actor=actor_of(user))
     except (ValidationError, case_service.UnknownCategory) as exc:
-        labels = {"description": "问题描述", "phone": "联系电话", "category": "类别"}
+        labels = wording.table("handoffs", "case_fields")
         if isinstance(exc, ValidationError):
             bad = sorted({labels.get(str(e["loc"][0]), str(e["loc"][0])) for e in exc.errors() if e["loc"]})
         else:
-            bad = ["类别"]
-        return _detail(request, user, session, config, handoff, status_code=422,
-                       error=f"转为工单：请检查{'、'.join(bad)}", case_values=values)  # fmt: skip
+            bad = [labels["category"]]
+        error = wording.say("handoffs", "case_check", fields="、".join(bad))
+        return _detail(request, user, session, config, handoff, status_code=422, error=error, case_values=values)
     case_service.add_note(
         session=session, case=case, text=transcript_note(handoff, user.display_name or user.username),
         actor=actor_of(user), config=config,

@@ -16,6 +16,7 @@ from api.answer.service import Answerer
 from api.console import talk
 from api.console.pages import ConsoleRoute, render
 from api.console.security import AgentUser
+from api.core import wording
 from api.deps import CatalogueDep, StateDep
 from index.catalogue import Catalogue
 
@@ -86,7 +87,7 @@ def search_api(
     """As the agent types: the top hits, each with its card and 话术 (well under 100 ms on the server)."""
     t0 = time.perf_counter()
     if state.searcher is None:
-        raise HTTPException(status_code=503, detail="搜索索引还没有加载好")
+        raise HTTPException(status_code=503, detail=wording.text("console", "search.not_loaded"))
     if not q.strip():
         return JSONResponse({"query": q, "confident": False, "took_ms": 0.0, "results": []})
     result = state.searcher.search(q, k=k)
@@ -117,6 +118,6 @@ def qr(
     request: Request, entry_id: Annotated[str, Path(max_length=64)], _user: AgentUser, cat: CatalogueDep
 ) -> Response:
     if cat.kind_of(entry_id) is None:
-        raise HTTPException(status_code=404, detail="没有这个办事指南")
+        raise HTTPException(status_code=404, detail=wording.text("console", "search.no_guide"))
     url = _public_url(request, f"/guides/{cat.resolve(entry_id)}")  # a printed code points at the canonical page
     return Response(talk.qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=3600"})

@@ -20,6 +20,7 @@ from api.console import security
 from api.console.forms import FormDep
 from api.console.pages import ConsoleRoute, login_page, render, see_other
 from api.console.security import AgentUser
+from api.core import wording
 from api.core.deps import DatabaseDep, SessionDep, SettingsDep
 from api.core.guesses import retry_after
 
@@ -43,7 +44,7 @@ def login(
     cookie = request.cookies.get(security.LOGIN_CSRF_COOKIE, "")
     given = form.get("csrf_token", "")
     if not cookie or not given or not hmac.compare_digest(cookie.encode(), given.encode()):
-        return render(request, "error.html", 403, message="页面已过期，请刷新登录页再试", code=403)
+        return render(request, "error.html", 403, message=wording.text("console", "access.login_expired"), code=403)
     username = form.get("username", "").strip()[:64]
     password = form.get("password", "")[:256]
     key = auth.login_key(username)  # the staff API counts the same guesses (api/cases/routes/staff.py)
@@ -55,7 +56,7 @@ def login(
     with db.sessions() as session:
         user = auth.authenticate(session=session, username=username, password=password) if username else None
         if user is None:
-            return login_page(request, 401, error="用户名或密码不对")
+            return login_page(request, 401, error=wording.text("console", "access.bad_login"))
         logins.succeeded(key, guesser)
         token, _ = auth.issue_token(session=session, user=user, ttl=timedelta(hours=settings.staff_token_hours))
         must_change = user.must_change_password
@@ -93,13 +94,13 @@ def change_password(request: Request, form: FormDep, session: SessionDep, user: 
     current, new, again = form.get("current", ""), form.get("new", ""), form.get("again", "")
     error = None
     if auth.authenticate(session=session, username=user.username, password=current) is None:
-        error = "当前密码不对"
+        error = wording.text("console", "password.wrong_current")
     elif new != again:
-        error = "两次输入的新密码不一样"
+        error = wording.text("console", "password.mismatch")
     elif len(new) < auth.MIN_PASSWORD:
-        error = f"新密码至少 {auth.MIN_PASSWORD} 个字符"
+        error = wording.say("console", "password.too_short", min=auth.MIN_PASSWORD)
     elif new == current:
-        error = "新密码不能和当前密码一样"
+        error = wording.text("console", "password.unchanged")
     if error:
         return render(request, "password.html", 422, user=user, error=error)
     auth.reset_password(session=session, username=user.username, password=new)  # ends every older session

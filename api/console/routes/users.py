@@ -14,6 +14,7 @@ from api.accounts.models import StaffUser
 from api.console.forms import FormDep
 from api.console.pages import ConsoleRoute, render
 from api.console.security import AdminUser
+from api.core import wording
 from api.core.deps import SessionDep
 
 router = APIRouter(route_class=ConsoleRoute)
@@ -31,9 +32,9 @@ def create_user(request: Request, form: FormDep, user: AdminUser, session: Sessi
     username = (form.get("username") or "").strip()[:64]
     role = form.get("role", "agent")
     if not username or role not in {r.name.lower() for r in Role}:
-        raise HTTPException(status_code=422, detail="请填写用户名并选择角色")
+        raise HTTPException(status_code=422, detail=wording.text("console", "users.missing"))
     if session.scalar(select(StaffUser).where(StaffUser.username == username)) is not None:
-        raise HTTPException(status_code=409, detail="这个用户名已经有了")
+        raise HTTPException(status_code=409, detail=wording.text("console", "users.taken"))
     password = one_time_password()
     created = auth.create_user(
         session=session,

@@ -258,7 +258,7 @@
     renderEntry(entry);  // shown as typed in this page; stored masked
     log.scrollTop = log.scrollHeight;
   }
-  // the welcome and a few questions to tap (api/chat/messages.yml `samples`), shown while nothing was said yet
+  // the welcome and a few questions to tap (api/wording/chat.yml `samples`), shown while nothing was said yet
   function appendWelcome() {
     appendText(S.welcome, "bot");
     if (!Array.isArray(S.samples) || !S.samples.length) { return; }

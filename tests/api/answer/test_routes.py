@@ -6,18 +6,14 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
 
 TOKEN = "answer-test-internal-token"
 
 
 def _client(tmp_path: Path) -> TestClient:
     settings = make_settings(tmp_path, internal_token=TOKEN, chat_rate_ip_burst=2, chat_rate_ip_per_min=0.001)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    return TestClient(app)
+    return gateway_client(settings)
 
 
 def test_an_entry_by_id_answers_in_the_contract_shape(tmp_path: Path) -> None:

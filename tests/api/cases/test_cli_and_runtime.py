@@ -10,16 +10,14 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import text
 
 from api.cases.config import load_config
 from api.core.db import alembic_config
-from api.main import create_app
 from api.settings import Settings
-from tests.api.cases.routes.test_citizen import file_case
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
+from tests.support.cases import file_case
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,7 +42,7 @@ def test_users_create_and_reset_password(settings: Settings) -> None:
     assert made.returncode == 0, made.stderr
     assert _cli(settings, "users", "create", "wang", "--password-stdin", stdin="another pass 2\n").returncode == 2
     assert _cli(settings, "users", "create", "li", "--password-stdin", stdin="short\n").returncode == 2
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         ok = client.post("/api/staff/login", json={"username": "wang", "password": "first password 1"})
         assert ok.status_code == 200 and ok.json()["role"] == "supervisor"
         reset = _cli(settings, "users", "reset-password", "wang", "--password-stdin", stdin="second password 2\n")
@@ -59,7 +57,7 @@ def test_users_create_and_reset_password(settings: Settings) -> None:
 
 def test_scheduler_runs_in_the_lifespan(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, case_background=True, case_scheduler_interval_s=0.05)
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         no = file_case(client)["case_no"]
         with client.app.state.cases.db.engine.begin() as conn:  # type: ignore[attr-defined]
             conn.execute(text("UPDATE cases SET deadline = '2026-01-05' WHERE case_no = :no"), {"no": no})
@@ -75,7 +73,7 @@ def test_scheduler_runs_in_the_lifespan(tmp_path: Path) -> None:
 
 def test_healthz_and_migrations_on_a_fresh_database(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "deep" / "dir")
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         assert client.get("/healthz").status_code == 200
         with client.app.state.cases.db.engine.connect() as conn:  # type: ignore[attr-defined]
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -109,7 +107,7 @@ def test_categories_are_configurable(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     settings = make_settings(tmp_path, case_categories_file=path, case_departments_file=depts)
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         assert client.get("/api/cases/categories").json() == [{"code": "noise", "name": "噪音扰民"}]
     path.write_text("categories:\n  - {code: a, name: 甲, sla_days: 0}\n", encoding="utf-8")
     with pytest.raises(ValueError):
@@ -118,7 +116,7 @@ def test_categories_are_configurable(tmp_path: Path) -> None:
 
 def test_database_down_keeps_the_gateway_up(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         assert client.get("/healthz").status_code == 200
         resp = client.post(
             "/api/cases", json={"category": "other", "description": "x", "phone": "13812345678", "channel": "widget"}

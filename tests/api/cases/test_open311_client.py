@@ -4,19 +4,15 @@ that client cannot send on a GET, so it gets the spec's 403."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-import uvicorn
 from georeport import GeoReport
 
 from api.main import create_app
-from tests.api.conftest import make_settings
-from tools.services import free_port
+from tests.support.app import live_server, make_settings
 
 JURISDICTION = "shifanqu.example.gov.cn"
 
@@ -24,18 +20,8 @@ JURISDICTION = "shifanqu.example.gov.cn"
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp: Path = tmp_path_factory.mktemp("open311")
-    port = free_port()
-    app = create_app(make_settings(tmp, open311_jurisdiction_id=JURISDICTION))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/open311/v2"
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(make_settings(tmp, open311_jurisdiction_id=JURISDICTION))) as url:
+        yield f"{url}/open311/v2"
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -14,11 +14,9 @@ from sqlalchemy import select
 from api.accounts import auth
 from api.cases.models import Case, Outbox
 from api.cases.outbox import WorkerConfig, deliver_due, pending_count, sign, verify
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.cases.routes.test_citizen import MASKED_STORY, NO_FILING_LIMITS, STORY, STORY_NUMBERS, file_case
-from tests.api.conftest import make_settings
 from tests.api.fake_receiver import FakeReceiver
+from tests.support.app import gateway_client, make_settings
+from tests.support.cases import MASKED_STORY, NO_FILING_LIMITS, STORY, STORY_NUMBERS, file_case
 
 SECRET = "webhook-test-secret"
 
@@ -53,9 +51,7 @@ def receiver() -> Any:
 
 def _client(tmp_path: Path, url: str) -> Any:
     settings = make_settings(tmp_path, case_webhook_url=url, case_webhook_secret=SECRET, **NO_FILING_LIMITS)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    return TestClient(app)
+    return gateway_client(settings)
 
 
 def test_every_event_arrives_exactly_once_after_dedupe(tmp_path: Path, receiver: FakeReceiver) -> None:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-
-from fastapi.testclient import TestClient
+from typing import Any
 
 from api.accounts import auth
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.cases.routes.test_citizen import GOOD, NO_FILING_LIMITS, file_case
-from tests.api.conftest import PASSWORD, make_settings
+from tests.support.app import PASSWORD, gateway_client, make_settings
+from tests.support.cases import GOOD, NO_FILING_LIMITS, file_case
 from tools.pg_throwaway import ThrowawayPostgres
 
 
 def test_flow_on_postgres(tmp_path: Path, postgres: ThrowawayPostgres) -> None:
     url = postgres.create_database(f"api_{uuid.uuid4().hex[:10]}")
     settings = make_settings(tmp_path, database_url=url, **NO_FILING_LIMITS)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as client:
+    with gateway_client(settings) as client:
+        app: Any = client.app
         with ThreadPoolExecutor(max_workers=20) as pool:
             bodies = list(pool.map(lambda i: file_case(client, description=f"并发 {i}"), range(100)))
         assert len({b["case_no"] for b in bodies}) == 100

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.channels.telegram import SECRET_HEADER
 from api.channels.wechat_crypto import sha1_signature
 from api.deps import get_chat
-from api.main import create_app
-from api.settings import Settings, get_settings
+from api.settings import Settings
 from tests.api.channels.fakes import FakeChat, FakeTelegramApi, FakeWeChatApi
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
 
 TOKEN = "pamtest"
 APP_ID = "wx2c2769f8efd9abc2"
@@ -105,10 +105,7 @@ def channel_settings(tmp_path: Path, api: FakeWeChatApi, tg: FakeTelegramApi, **
 
 
 def open_app(settings: Settings, chat: FakeChat) -> Iterator[TestClient]:
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    app.dependency_overrides[get_chat] = lambda: chat
-    with TestClient(app) as c:
+    with gateway_client(settings, overrides={get_chat: lambda: chat}) as c:
         yield c
 
 
@@ -141,3 +138,8 @@ def expected_sender(settings: Settings, channel: str, user: str | int) -> str:
     prefix = {"wechat": "wx", "miniprogram": "mp", "telegram": "tg"}[channel]
     mac = hmac.new(settings.secret_key.encode(), f"sender-id|{channel}:{user}".encode(), hashlib.sha256)
     return f"{prefix}:{mac.hexdigest()[:32]}"
+
+
+def hook(h: Harness, update: dict[str, Any], secret: str | None = TG_SECRET) -> Any:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    return h.client.post("/telegram/webhook", json=update, headers=headers)

@@ -4,68 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
-from urllib.parse import parse_qs, urlparse
+from typing import Any
+from urllib.parse import parse_qs
 
 from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply
+from tests.support.fake_http import JsonFakeServer
 
 
-class _Server:
-    """A ThreadingHTTPServer whose handler calls `self.route(method, path, query, headers, body)`."""
-
-    def __init__(self) -> None:
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _serve(self, method: str) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
-                url = urlparse(self.path)
-                status, payload = outer.route(method, url.path, parse_qs(url.query), dict(self.headers.items()), body)
-                data = json.dumps(payload, ensure_ascii=False).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_GET(self) -> None:
-                self._serve("GET")
-
-            def do_POST(self) -> None:
-                self._serve("POST")
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def route(
-        self, method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], body: bytes
-    ) -> tuple[int, Any]:
-        raise NotImplementedError
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class FakeWeChatApi(_Server):
+class FakeWeChatApi(JsonFakeServer):
     """POST /cgi-bin/stable_token and /cgi-bin/message/custom/send, with WeChat's errcodes for bad tokens, bad
     bodies (44002 empty post data, 47001 not JSON, 40003 a missing openid) and, on demand, failing sends."""
 
@@ -147,7 +96,7 @@ class FakeWeChatApi(_Server):
             return list(self.sent)
 
 
-class FakeTelegramApi(_Server):
+class FakeTelegramApi(JsonFakeServer):
     """The Bot API methods python-telegram-bot calls here, under /bot<token>/<method>; answers getUpdates from a queue.
 
     It also serves POST /api/chat as a stand-in gateway for the polling process.

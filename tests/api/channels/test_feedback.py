@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.channels.render import say
@@ -21,12 +21,10 @@ from api.chat.recording import RecordingChatService
 from api.chat.schemas import Button, ChatMessage, ChatMeta, ChatReply, Route
 from api.deps import get_chat
 from api.handoff.models import ChatTurn
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.channels.conftest import OPENID, Harness, channel_settings, expected_sender, text_xml
+from tests.api.channels.conftest import OPENID, Harness, channel_settings, expected_sender, hook, text_xml
 from tests.api.channels.fakes import FakeChat, FakeTelegramApi, FakeWeChatApi
-from tests.api.channels.test_telegram import CHAT, callback_update, hook, message_update
-from tests.api.channels.test_wechat import reply_fields
+from tests.support.app import gateway_client
+from tests.support.channels import CHAT, callback_update, message_update, reply_fields
 
 QUESTION = "我电话13812345678，社保卡丢了咋办"
 CARD = {"id": "ss-card-replace", "name": "社会保障卡挂失与补换", "summary": "先挂失，再补卡。"}
@@ -46,9 +44,8 @@ def guide_reply(buttons: list[tuple[str, str]] | None = None) -> ChatReply:
 def h(tmp_path: Path, fake_api: FakeWeChatApi, fake_telegram: FakeTelegramApi, chat: FakeChat) -> Iterator[Harness]:
     """The channels' harness, with the fake bot behind the recording service every channel calls in production."""
     settings = channel_settings(tmp_path, fake_api, fake_telegram)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as client:
+    with gateway_client(settings) as client:
+        app: Any = client.app
         recording = RecordingChatService(chat, app.state.db)
         app.dependency_overrides[get_chat] = lambda: recording
         yield Harness(client=client, chat=chat, api=fake_api, telegram=fake_telegram, settings=settings)

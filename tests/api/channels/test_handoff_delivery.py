@@ -26,8 +26,7 @@ from api.handoff.runtime import HandoffWorker
 from api.settings import Settings
 from tests.api.channels.conftest import MP_TOKEN, OPENID, channel_settings, expected_sender, signed, text_xml
 from tests.api.channels.fakes import FakeTelegramApi, FakeWeChatApi
-from tests.api.channels.test_miniprogram import MP_OPENID, message
-from tests.api.channels.test_telegram import CHAT, message_update
+from tests.support.channels import CHAT, MP_OPENID, message, message_update
 from tests.support.gateway import GatewayRig, running
 
 INTERNAL = "test-internal-token-of-the-action-server"

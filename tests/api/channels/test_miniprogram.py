@@ -10,19 +10,7 @@ from api.channels.render import say
 from api.channels.wechat_crypto import WeChatCrypto, sha1_signature
 from tests.api.channels.conftest import AES_KEY, MP_APP_ID, MP_TOKEN, Harness, channel_settings, open_app, signed
 from tests.api.channels.fakes import FakeChat, FakeTelegramApi, FakeWeChatApi
-
-MP_OPENID = "oMiniProgramUser0000000001"
-
-
-def message(content: str, msg_id: int = 1) -> dict[str, object]:
-    return {
-        "ToUserName": "gh_miniprogram01",
-        "FromUserName": MP_OPENID,
-        "CreateTime": int(time.time()),
-        "MsgType": "text",
-        "Content": content,
-        "MsgId": msg_id,
-    }
+from tests.support.channels import MP_OPENID, message
 
 
 def test_verification(h: Harness) -> None:

@@ -15,7 +15,7 @@ from api.channels.identity import is_channel_sender, mask, redact, sender_id
 from api.settings import Settings
 from tests.api.channels.conftest import OPENID, TG_SECRET, TG_TOKEN, Harness, text_xml
 from tests.api.channels.fakes import text_reply
-from tests.api.channels.test_telegram import message_update
+from tests.support.channels import message_update
 
 PHONE = "13812345678"
 ID_NUMBER = "11010119900307123X"

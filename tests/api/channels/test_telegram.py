@@ -9,28 +9,10 @@ from typing import Any
 
 from api.channels.render import say
 from api.channels.telegram import SECRET_HEADER, poll, set_webhook
-from tests.api.channels.conftest import TG_SECRET, TG_TOKEN, Harness, expected_sender
+from tests.api.channels.conftest import TG_SECRET, TG_TOKEN, Harness, expected_sender, hook
 from tests.api.channels.fakes import FakeTelegramApi, buttons_reply
-from tests.api.conftest import make_settings
-
-USER = {"id": 777001, "is_bot": False, "first_name": "小王"}
-CHAT = {"id": 777001, "type": "private"}
-
-
-def message_update(update_id: int, text: str) -> dict[str, Any]:
-    msg = {"message_id": update_id, "date": int(time.time()), "chat": CHAT, "from": USER, "text": text}
-    return {"update_id": update_id, "message": msg}
-
-
-def callback_update(update_id: int, data: str) -> dict[str, Any]:
-    msg = {"message_id": 500, "date": int(time.time()), "chat": CHAT, "text": "您想了解："}
-    cq = {"id": f"cb{update_id}", "from": USER, "chat_instance": "ci", "data": data, "message": msg}
-    return {"update_id": update_id, "callback_query": cq}
-
-
-def hook(h: Harness, update: dict[str, Any], secret: str | None = TG_SECRET) -> Any:
-    headers = {SECRET_HEADER: secret} if secret is not None else {}
-    return h.client.post("/telegram/webhook", json=update, headers=headers)
+from tests.support.app import make_settings
+from tests.support.channels import CHAT, USER, callback_update, message_update
 
 
 def test_secret_token_is_checked_before_parsing(h: Harness) -> None:

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 import pytest
 from fastapi.testclient import TestClient
@@ -32,12 +31,8 @@ from tests.api.channels.conftest import (
     voice_xml,
 )
 from tests.api.channels.fakes import FakeChat, FakeTelegramApi, FakeWeChatApi, buttons_reply, text_reply
-from tests.api.conftest import make_settings
-
-
-def reply_fields(body: str) -> dict[str, str]:
-    root = ElementTree.fromstring(body)
-    return {child.tag: (child.text or "") for child in root}
+from tests.support.app import make_settings
+from tests.support.channels import reply_fields
 
 
 def encrypted_post(

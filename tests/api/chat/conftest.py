@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import get_settings
 from index.catalogue import Catalogue
 from index.search import Searcher
-from tests.api.chat.fake_rasa import FakeRasa
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
+from tests.support.fake_rasa import FakeRasa
 from tools.services import free_port
 
 QUESTION = "社保卡丢了怎么补办"
@@ -60,12 +58,10 @@ def make_client(tmp_path: Path, chat_searcher: Searcher) -> Iterator[ClientFacto
         values: dict[str, Any] = {"chat_budget_s": 0.5, "chat_breaker_failures": 0}
         values.update(overrides)
         settings = make_settings(tmp_path, **values)
-        app = create_app(settings)
-        app.dependency_overrides[get_settings] = lambda: settings
-        client = TestClient(app, raise_server_exceptions=False)
+        client = gateway_client(settings, raise_server_exceptions=False)
         client.__enter__()
         if with_searcher:
-            app.state.app.searcher = chat_searcher
+            client.app.state.app.searcher = chat_searcher  # type: ignore[attr-defined]
         opened.append(client)
         return client
 

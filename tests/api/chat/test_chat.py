@@ -8,21 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.chat.schemas import ChatReply
 from tests.api.chat.conftest import QUESTION, ClientFactory, dead_url
-from tests.api.chat.fake_rasa import FakeRasa
-
-
-def ask(client: TestClient, message: str, sender: str = "tester-1") -> dict[str, Any]:
-    resp = client.post("/api/chat", json={"sender": sender, "message": message}, headers={"X-Chat-Channel": "widget"})
-    assert resp.status_code == 200, resp.text
-    ChatReply.model_validate(resp.json())  # the contract, exactly
-    body: dict[str, Any] = resp.json()
-    return body
-
-
-def cards(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [m["card"] for m in body["messages"] if m["type"] == "guide_card"]
+from tests.support.chat import ask, cards
+from tests.support.fake_rasa import FakeRasa
 
 
 def assert_ss_card(body: dict[str, Any]) -> None:

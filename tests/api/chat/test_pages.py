@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.api.chat.conftest import ClientFactory, dead_url
-from tests.api.chat.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 
 
 def test_home_embeds_the_widget_with_one_script_tag(client: TestClient) -> None:

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.chat.conftest import QUESTION, ClientFactory
-from tests.api.chat.fake_rasa import FakeRasa
+from tests.support.fake_rasa import FakeRasa
 
 
 def test_empty_message_is_422_with_a_clear_message(client: TestClient, fake_rasa: FakeRasa) -> None:

@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from api.chat.ratelimit import RedisTokenBucketLimiter, TokenBucketLimiter, chat_limiters
-from tests.api.conftest import make_settings
+from tests.support.app import make_settings
 from tools.services import ThrowawayRedis, free_port
 
 

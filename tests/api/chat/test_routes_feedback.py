@@ -13,10 +13,8 @@ from sqlalchemy import select
 
 from api.chat.feedback import AnswerFeedback
 from api.chat.routes import FEEDBACK_MAX_BYTES
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.chat.fake_rasa import FakeRasa
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
+from tests.support.fake_rasa import FakeRasa
 
 SENDER = "w-0123456789abcdef01234567"
 ClientFactory = Callable[..., TestClient]
@@ -37,9 +35,7 @@ def make_client(tmp_path: Path, rasa: FakeRasa) -> Iterator[ClientFactory]:
 
     def factory(**overrides: Any) -> TestClient:
         settings = make_settings(tmp_path, rasa_url=rasa.url, chat_budget_s=2.0, chat_breaker_failures=0, **overrides)
-        app = create_app(settings)
-        app.dependency_overrides[get_settings] = lambda: settings
-        client = TestClient(app)
+        client = gateway_client(settings)
         client.__enter__()
         opened.append(client)
         return client

@@ -1,7 +1,7 @@
 """The sample questions the widget's welcome offers to tap (and the WeChat welcome lists): each gets its answer.
 
 Asked through /api/chat with Rasa down (the search-only path every channel falls back to), as a first turn.
-Each sample names in api/chat/messages.yml the guide or 一件事 that answers it, so editors can change them.
+Each sample names in api/wording/chat.yml the guide or 一件事 that answers it, so editors can change them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from api.channels.render import say
 from api.chat.content import load_messages
 from index.catalogue import Catalogue
 from tests.api.chat.conftest import ClientFactory, dead_url
-from tests.api.chat.test_chat import ask, cards
+from tests.support.chat import ask, cards
 
 SAMPLES = load_messages().section("samples")
 

@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.accounts import auth
 from api.core.db import Database
-from api.main import create_app
-from api.settings import Settings, get_settings
-from tests.api.conftest import PASSWORD, make_settings
+from api.settings import Settings
+from tests.support.app import PASSWORD, gateway_client, make_settings
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 META_RE = re.compile(r'<meta name="csrf-token" content="([^"]*)">')
@@ -65,9 +64,7 @@ def console_settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app_client(console_settings: Settings) -> Iterator[TestClient]:
-    app = create_app(console_settings)
-    app.dependency_overrides[get_settings] = lambda: console_settings
-    with TestClient(app) as c:
+    with gateway_client(console_settings) as c:
         yield c
 
 

@@ -14,10 +14,8 @@ from api.cases.schemas import CaseCreate
 from api.cases.service import create_case
 from api.console.routes import router as console_router
 from api.core.db import Database
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.conftest import PASSWORD, make_settings
 from tests.api.console.conftest import ROLES, csrf_of, login, make_user
+from tests.support.app import PASSWORD, gateway_client, make_settings
 
 CASE = "YS20990101-000001"  # replaced by a real number where the route must find the case
 # (method, path, lowest role allowed); {case} and {handoff} are filled in with real ids, {delivery} with none
@@ -98,9 +96,7 @@ def test_the_table_covers_every_console_route() -> None:
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """One app for the whole table (users get fresh names), so the parametrised checks stay quick."""
     settings = make_settings(tmp_path_factory.mktemp("console"), internal_token="test-internal-token")
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with gateway_client(settings) as c:
         yield c
 
 

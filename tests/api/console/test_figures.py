@@ -12,7 +12,8 @@ from sqlalchemy import update
 from api.chat import feedback
 from api.chat.feedback import AnswerFeedback
 from api.core.clock import utcnow
-from tests.api.console.test_gaps import _db, rated_turn
+from tests.support.app import db_of
+from tests.support.chat import rated_turn
 
 AsRole = Callable[[str], tuple[TestClient, str]]
 
@@ -45,7 +46,7 @@ def test_equal_rates_put_the_entry_more_citizens_rated_first(as_role: AsRole) ->
     for i in range(2):
         rated_turn(boss, "b", "not_found", rid="ss-card-replace", sender=f"w-{i}")
     cat = boss.app.state.app.catalogue  # type: ignore[attr-defined]
-    with _db(boss).sessions() as session:
+    with db_of(boss).sessions() as session:
         rates = figures.helpful_rates(session=session, cat=cat, since=utcnow() - timedelta(days=1))
     assert [(r.entry_id, r.rate, r.total) for r in rates] == [
         ("ss-card-replace", 0.0, 2),
@@ -56,7 +57,7 @@ def test_equal_rates_put_the_entry_more_citizens_rated_first(as_role: AsRole) ->
 def test_feedback_older_than_the_chosen_days_is_left_out(as_role: AsRole) -> None:
     boss, _ = as_role("supervisor")
     rated_turn(boss, "社保卡丢了", "not_useful")
-    with _db(boss).sessions() as session:
+    with db_of(boss).sessions() as session:
         session.execute(update(AnswerFeedback).values(updated_at=utcnow() - timedelta(days=30)))
         session.commit()
     assert "ss-card-replace" not in boss.get("/console/figures?days=14").text.split('id="helpful"')[1]

@@ -9,33 +9,10 @@ from fastapi.testclient import TestClient
 
 from api.chat import feedback
 from api.console import gaps
-from api.core.db import Database
-from api.handoff import service as handoff_service
+from tests.support.app import db_of
+from tests.support.chat import rated_turn
 
 AsRole = Callable[[str], tuple[TestClient, str]]
-
-
-def _db(client: TestClient) -> Database:
-    db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
-    return db
-
-
-def rated_turn(
-    client: TestClient, text: str, value: feedback.Value, *, rid: str = "ss-card-replace", sender: str = "w-1"
-) -> int:
-    with _db(client).sessions() as session:
-        turn = handoff_service.record_turn(
-            session=session,
-            sender=sender,
-            channel="widget",
-            text=text,
-            route_kind="guide",
-            route_id=rid,
-            confident=True,
-            degraded=False,
-        )
-        assert feedback.record(session=session, turn_id=turn.id, sender=sender, value=value) is not None
-        return turn.id
 
 
 def test_not_useful_and_not_found_answers_are_listed_with_the_answer_given(as_role: AsRole) -> None:
@@ -61,7 +38,7 @@ def test_not_useful_and_not_found_answers_are_listed_with_the_answer_given(as_ro
 def test_a_later_useful_tap_takes_the_answer_off_the_list(as_role: AsRole) -> None:
     boss, _ = as_role("supervisor")
     turn = rated_turn(boss, "社保卡丢了", "not_useful")
-    with _db(boss).sessions() as session:
+    with db_of(boss).sessions() as session:
         assert [g.text for g in gaps.rated_gaps(session=session)] == ["社保卡丢了"]
         feedback.record(session=session, turn_id=turn, sender="w-1", value="useful")
         assert gaps.rated_gaps(session=session) == []
@@ -72,7 +49,7 @@ def test_most_complained_about_first(as_role: AsRole) -> None:
     rated_turn(boss, "一次", "not_found")
     for sender in ("w-x", "w-y"):
         rated_turn(boss, "两次", "not_useful", sender=sender)
-    with _db(boss).sessions() as session:
+    with db_of(boss).sessions() as session:
         found = gaps.rated_gaps(session=session)
     assert [(g.text, g.not_useful, g.not_found, g.count) for g in found] == [("两次", 2, 0, 2), ("一次", 0, 1, 1)]
 

@@ -20,8 +20,8 @@ from api.handoff.runtime import HandoffWorker
 from api.settings import Settings
 from tests.api.channels.conftest import APP_ID, APP_SECRET, OPENID, TOKEN, signed, text_xml
 from tests.api.channels.fakes import FakeWeChatApi
-from tests.api.chat.fake_rasa import FakeRasa
-from tests.api.conftest import make_settings
+from tests.support.app import make_settings
+from tests.support.fake_rasa import FakeRasa
 
 INTERNAL = "test-internal-token"
 AsRole = Callable[[str], tuple[TestClient, str]]

@@ -17,11 +17,9 @@ from api.console import talk
 from api.core.clock import china_today
 from api.core.db import Database
 from api.handoff import service as handoff_service
-from api.main import create_app
-from api.settings import get_settings
 from index.search import Searcher
-from tests.api.conftest import make_settings
 from tests.api.console.conftest import login, make_user
+from tests.support.app import gateway_client, make_settings
 
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 PUBLIC = "https://banshi.example.gov.cn"
@@ -267,9 +265,7 @@ def test_figures_count_turns_cases_and_ratings(as_role: AsRole) -> None:
 
 def test_qr_codes_link_to_the_public_site_whatever_the_host_header(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, public_base_url=PUBLIC + "/")
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as client:
+    with gateway_client(settings) as client:
         make_user(client, "qr-agent", "agent")
         login(client, "qr-agent")
         svg = client.get("/console/qr/pension-retire.svg", headers=FORGED_HOST)

@@ -5,13 +5,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from api.accounts import auth
 from api.core.guesses import Guesser, GuessPolicy, MemoryGuessLimiter
-from api.main import create_app
-from tests.api.cases.routes.test_citizen import from_address
-from tests.api.conftest import PASSWORD, make_settings
+from tests.support.app import PASSWORD, gateway_client, make_settings
+from tests.support.cases import from_address
 
 A, B, C = Guesser("ip:203.0.113.9"), Guesser("ip:198.51.100.7"), Guesser("ip:192.0.2.1")
 
@@ -108,7 +105,7 @@ def test_eviction_drops_the_least_recently_used_count_only() -> None:
 
 def test_a_flood_of_lookup_guesses_keeps_a_login_lockout(tmp_path: Path) -> None:
     """Past 100k keys the old limiter cleared every count, staff-API login lockouts included."""
-    with TestClient(create_app(make_settings(tmp_path, guess_slowdown_s=600.0))) as client:
+    with gateway_client(make_settings(tmp_path, guess_slowdown_s=600.0)) as client:
         with client.app.state.cases.db.sessions() as session:  # type: ignore[attr-defined]
             auth.create_user(session=session, username="agent-1", password=PASSWORD, role="agent")
         attacker = from_address(client, "203.0.113.9")

@@ -7,12 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import redis
-from fastapi.testclient import TestClient
 
 from api.accounts import auth
 from api.core.guesses import Guesser, GuessPolicy, RedisGuessLimiter
-from api.main import create_app
-from tests.api.conftest import PASSWORD, make_settings
+from tests.support.app import PASSWORD, gateway_client, make_settings
 from tools.services import ThrowawayRedis, free_port
 
 A, B = Guesser("ip:203.0.113.9"), Guesser("ip:198.51.100.7")
@@ -74,7 +72,7 @@ def test_an_outage_does_not_start_the_counts_from_zero(tmp_path: Path) -> None:
 
 
 def test_gateway_counts_in_redis_when_configured(tmp_path: Path, redis_server: ThrowawayRedis) -> None:
-    with TestClient(create_app(make_settings(tmp_path, redis_url=redis_server.url))) as client:
+    with gateway_client(make_settings(tmp_path, redis_url=redis_server.url)) as client:
         runtime = client.app.state.cases  # type: ignore[attr-defined]
         logins = client.app.state.logins  # type: ignore[attr-defined]
         assert isinstance(runtime.lookups, RedisGuessLimiter) and isinstance(logins, RedisGuessLimiter)

@@ -5,16 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from api.main import create_app
 from index import catalogue
 from index.schema import Item
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
 
 
 def test_item_guide_has_its_window(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as c:
+    with gateway_client(make_settings(tmp_path)) as c:
         r = c.get("/api/guides/ss-card-replace")
     body = r.json()
     assert r.status_code == 200 and body["kind"] == "item"
@@ -23,7 +20,7 @@ def test_item_guide_has_its_window(tmp_path: Path) -> None:
 
 
 def test_bundle_guide_has_merged_checklist_and_window_lists_what_it_handles(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as c:
+    with gateway_client(make_settings(tmp_path)) as c:
         b = c.get("/api/guides/yjs-newborn").json()
         w = c.get("/api/guides/w-police").json()
         missing = c.get("/api/guides/no-such-thing")
@@ -42,7 +39,7 @@ def test_bundle_guide_has_merged_checklist_and_window_lists_what_it_handles(tmp_
 def test_an_alias_id_answers_with_the_item_it_names(tmp_path: Path) -> None:
     """new-car-registration is an alias entry (same_as) of vehicle-registration: the bot's client follows no
     redirects, so the JSON is the canonical entry, its own id included, and the bundle names that id."""
-    with TestClient(create_app(make_settings(tmp_path))) as c:
+    with gateway_client(make_settings(tmp_path)) as c:
         alias = c.get("/api/guides/new-car-registration", follow_redirects=False)
         canonical = c.get("/api/guides/vehicle-registration").json()
         bundle = c.get("/api/guides/yjs-new-car").json()
@@ -55,7 +52,7 @@ def test_the_json_is_the_guide_file_plus_what_the_view_adds(tmp_path: Path) -> N
     """Every field of the guide file as it is, the window's own file as `window_info`, the merged lines with the
     ids that ask for them, and no remedy or phones on a window."""
     cat = catalogue.load()
-    with TestClient(create_app(make_settings(tmp_path))) as c:
+    with gateway_client(make_settings(tmp_path)) as c:
         item = c.get("/api/guides/ss-card-replace").json()
         bundle = c.get("/api/guides/yjs-newborn").json()
         window = c.get("/api/guides/w-police").json()
@@ -80,7 +77,7 @@ def test_a_swapped_in_catalogue_is_served_from_its_own_view(tmp_path: Path) -> N
     """The index reloader replaces `state.catalogue` with a new object: the next request shows the new guides."""
     guides = tmp_path / "guides"
     shutil.copytree(Path(__file__).resolve().parents[3] / "guides", guides)
-    with TestClient(create_app(make_settings(tmp_path))) as c:
+    with gateway_client(make_settings(tmp_path)) as c:
         before = c.get("/api/guides/ss-card-replace").json()
         path = guides / "items" / "ss-card-replace.yml"
         text = path.read_text(encoding="utf-8")

@@ -13,9 +13,8 @@ from sqlalchemy import select
 from api.core.db import Database
 from api.handoff import service
 from api.handoff.models import ChatTurn, Handoff
-from api.main import create_app
-from api.settings import DEV_INTERNAL_TOKEN, Settings, get_settings
-from tests.api.conftest import make_settings
+from api.settings import DEV_INTERNAL_TOKEN, Settings
+from tests.support.app import gateway_client, make_settings
 
 TOKEN = "test-internal-token"
 HEADERS = {"X-Internal-Token": TOKEN}
@@ -32,9 +31,7 @@ BODY = {
 
 
 def _client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with gateway_client(settings) as c:
         yield c
 
 

@@ -2,7 +2,7 @@
 handoff per sender, the acknowledgement, and the hand-back by the agent or by the timeout.
 
 The gateway runs in process against the fake Rasa, whose 转人工 opens the handoff through POST /api/handoff with
-the internal token, as bot/actions/handoff.py does. Wording comes from api/chat/messages.yml, never from here.
+the internal token, as bot/actions/handoff.py does. Wording comes from api/wording/chat.yml, never from here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from api.handoff import mode, service
 from api.handoff.address import AddressBox, AddressError
 from api.handoff.models import Handoff, HandoffDelivery
 from api.settings import Settings
-from tests.api.conftest import make_settings
+from tests.support.app import make_settings
 from tests.support.gateway import GatewayRig, running
 
 TOKEN = "test-internal-token-of-the-action-server"

@@ -18,7 +18,7 @@ from api.chat.content import load_messages
 from api.handoff import service
 from api.handoff.models import Handoff
 from api.settings import Settings
-from tests.api.conftest import make_settings
+from tests.support.app import make_settings
 from tests.support.gateway import GatewayRig, running
 
 TOKEN = "test-internal-token-of-the-action-server"

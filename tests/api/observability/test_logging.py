@@ -13,7 +13,7 @@ import pytest
 
 from api.observability.logging import GatewayHandler, JsonFormatter, MaskFilter, configure_logging, log_format
 from api.settings import Settings
-from tests.api.conftest import make_settings
+from tests.support.app import make_settings
 
 PHONES = ("13812345678", "139 1234 5678", "137-1234-5678", "+86 13612345678", "8613512345678")
 ID_NUMBERS = ("11010119900307123X", "11010119900307123x", "110101199003071234", "110101900307123")

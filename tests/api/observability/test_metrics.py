@@ -18,10 +18,8 @@ from sqlalchemy.exc import OperationalError
 from api.cases.models import Case, Outbox
 from api.core.clock import china_today, utcnow
 from api.core.db import Database
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.chat.fake_rasa import FakeRasa
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
+from tests.support.fake_rasa import FakeRasa
 
 CASE: dict[str, Any] = {
     "category": "cannot-get-done",
@@ -38,9 +36,7 @@ def open_client(tmp_path: Path) -> Iterator[Any]:
 
     def factory(**overrides: Any) -> TestClient:
         settings = make_settings(tmp_path, **overrides)
-        app = create_app(settings)
-        app.dependency_overrides[get_settings] = lambda: settings
-        client = TestClient(app)
+        client = gateway_client(settings)
         client.__enter__()
         opened.append(client)
         return client

@@ -9,19 +9,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.deps import get_searcher
-from api.main import create_app
-from api.settings import get_settings
 from index.search import Searcher
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
 
 
 @pytest.fixture
 def client(tmp_path: Path, searcher: Searcher) -> Iterator[TestClient]:
     settings = make_settings(tmp_path)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    app.dependency_overrides[get_searcher] = lambda: searcher
-    with TestClient(app) as c:
+    with gateway_client(settings, overrides={get_searcher: lambda: searcher}) as c:
         yield c
 
 
@@ -45,6 +40,6 @@ def test_search_rejects_bad_input(client: TestClient, params: dict[str, object])
 
 def test_search_without_an_index_is_503_not_a_crash(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings)) as c:
+    with gateway_client(settings) as c:
         r = c.get("/api/search", params={"q": "护照"})
     assert r.status_code == 503

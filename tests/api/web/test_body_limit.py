@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from tests.api.conftest import make_settings
-from tools.services import free_port
+from tests.support.app import live_server, make_settings
 
 CHUNK = b" " * 65536
 
@@ -58,18 +54,8 @@ def test_deep_json_is_a_400_not_a_500(client: TestClient) -> None:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[int]:
-    port = free_port()
-    app = create_app(make_settings(tmp_path))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield port
-    srv.should_exit = True
-    thread.join(10)
+    with live_server(create_app(make_settings(tmp_path)), start_timeout_s=20) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def test_a_real_server_answers_413_to_a_chunked_stream_and_stops_reading(server: int) -> None:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from api.main import create_app
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
 
 
 def test_an_alias_id_moves_permanently_to_the_item_page(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as c:
+    with gateway_client(make_settings(tmp_path)) as c:
         moved = c.get("/guides/new-car-registration", follow_redirects=False)
         printed = c.get("/guides/new-car-registration?print=1", follow_redirects=False)
         followed = c.get("/guides/new-car-registration")

@@ -12,28 +12,8 @@ from fastapi.testclient import TestClient
 
 from api.cases import service
 from api.cases.states import Status
-from api.main import create_app
-from tests.api.conftest import make_settings
-
-GOOD: dict[str, Any] = {
-    "category": "cannot-get-done",
-    "description": "社保卡补办去了两次都没办成",
-    "phone": "13812345678",
-    "channel": "wechat",
-}
-
-
-# a story with an ID number and a phone in it, and how it leaves the case system (civic/privacy.py)
-STORY = "我身份证110101199003071234，窗口让我留了手机139 1234 5678，一直没人回"
-MASKED_STORY = "我身份证1101**********1234，窗口让我留了手机139****5678，一直没人回"
-STORY_NUMBERS = ("110101199003071234", "139 1234 5678", "13912345678")
-
-
-def file_case(client: TestClient, **overrides: Any) -> dict[str, Any]:
-    resp = client.post("/api/cases", json={**GOOD, **overrides})
-    assert resp.status_code == 201, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
+from tests.support.app import gateway_client, make_settings
+from tests.support.cases import GOOD, NO_FILING_LIMITS, STORY, STORY_NUMBERS, file_case, from_address
 
 
 def test_categories(client: TestClient) -> None:
@@ -80,11 +60,6 @@ def test_guessing_last4_is_throttled(client: TestClient) -> None:
     assert codes[:10] == [404] * 10 and codes[10:] == [429, 429]
 
 
-def from_address(client: TestClient, host: str) -> TestClient:
-    """The same app seen from another peer address (what uvicorn's --proxy-headers puts in request.client)."""
-    return TestClient(client.app, client=(host, 50000))
-
-
 def test_one_client_guessing_across_case_numbers_is_slowed_down(client: TestClient) -> None:
     limit = client.app.state.settings.guess_client_max_failures  # type: ignore[attr-defined]
     codes = []
@@ -111,7 +86,7 @@ def test_owner_gets_the_case_while_someone_else_guesses_on_it(client: TestClient
 
 def test_a_slowed_client_gets_its_turn_after_retry_after(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, guess_slowdown_s=0.2)
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         no = file_case(client)["case_no"]
         for i in range(10):
             client.get(f"/api/cases/{no}", params={"phone_last4": f"{i:04d}"})
@@ -124,7 +99,7 @@ def test_a_slowed_client_gets_its_turn_after_retry_after(tmp_path: Path) -> None
 def test_the_action_server_speaks_for_many_citizens(tmp_path: Path) -> None:
     """Its address is every chat user's: their typos add up per case, not into one count that slows them all."""
     token = "test-internal-token-0123456789"
-    with TestClient(create_app(make_settings(tmp_path, internal_token=token))) as client:
+    with gateway_client(make_settings(tmp_path, internal_token=token)) as client:
         bot = {"X-Internal-Token": token}
         for n in range(1, 41):
             resp = client.get(f"/api/cases/YS20000101-{n:06d}", params={"phone_last4": "0000"}, headers=bot)
@@ -232,14 +207,15 @@ def test_what_the_citizen_wrote_leaves_masked_and_staff_words_as_written(client:
 
 
 # the numbering under load is tested here, not the filing limits (test_citizen_filing.py)
-NO_FILING_LIMITS: dict[str, Any] = {"case_rate_ip_burst": 1000, "case_rate_phone_burst": 1000}
 
 
 def test_hundred_parallel_http_creates(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    app = create_app(make_settings(tmp_path, **NO_FILING_LIMITS))
-    with TestClient(app) as client, ThreadPoolExecutor(max_workers=20) as pool:
+    with (
+        gateway_client(make_settings(tmp_path, **NO_FILING_LIMITS)) as client,
+        ThreadPoolExecutor(max_workers=20) as pool,
+    ):
         bodies = list(pool.map(lambda i: file_case(client, description=f"并发 {i}"), range(100)))
     assert len({b["case_no"] for b in bodies}) == 100
 

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from api.cases import service
 from api.core.db import Database
-from api.main import create_app
 from api.settings import Settings
-from tests.api.conftest import make_settings
+from tests.support.app import gateway_client, make_settings
+from tests.support.cases import from_address
 from tools.services import ThrowawayRedis
 
 INTERNAL = "test-internal-token-0123456789"
@@ -49,11 +49,6 @@ def case_count(client: TestClient) -> int:
     db: Database = client.app.state.cases.db  # type: ignore[attr-defined]
     with db.sessions() as session:
         return service.list_cases(session=session, flt=service.CaseFilter(), limit=1)[1]
-
-
-def from_address(client: TestClient, host: str) -> TestClient:
-    """The same app seen from another peer address (what uvicorn's --proxy-headers puts in request.client)."""
-    return TestClient(client.app, client=(host, 50000))
 
 
 def phone(n: int) -> str:
@@ -95,7 +90,7 @@ def test_a_wrong_internal_token_is_refused_not_taken_for_a_citizen(client: TestC
 
 def test_public_filing_is_limited_per_client_address(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, internal_token=INTERNAL, case_rate_ip_burst=3, case_rate_phone_burst=100)
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         codes = [post(client, phone=phone(n)).status_code for n in range(3)]
         refused = post(client, phone=phone(3))
         assert codes == [201] * 3 and refused.status_code == 429
@@ -109,7 +104,7 @@ def test_public_filing_is_limited_per_client_address(tmp_path: Path) -> None:
 
 def test_filing_is_limited_per_phone_even_through_the_action_server(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, internal_token=INTERNAL, case_rate_ip_burst=100, case_rate_phone_burst=2)
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         assert [post(client, BOT).status_code for _ in range(2)] == [201, 201]
         refused = post(client, BOT)
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
@@ -127,7 +122,7 @@ def test_replicas_share_the_limits_through_redis_and_keep_no_phone_there(
 ) -> None:
     def replica() -> TestClient:  # two gateways on one database and one Redis
         settings = make_settings(tmp_path, redis_url=redis_server.url, internal_token=INTERNAL, case_rate_phone_burst=2)
-        return TestClient(create_app(settings))
+        return gateway_client(settings)
 
     number = f"1370000{uuid.uuid4().int % 10_000:04d}"
     with replica() as a, replica() as b:

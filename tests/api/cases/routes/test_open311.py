@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import OPEN311_KEY
+from tests.support.app import OPEN311_KEY
 
 FORM = {
     "api_key": OPEN311_KEY,

@@ -13,9 +13,7 @@ import pytest
 from defusedxml import ElementTree as SafeET
 from fastapi.testclient import TestClient
 
-from api.main import create_app
-from api.settings import get_settings
-from tests.api.conftest import OPEN311_KEY, make_settings
+from tests.support.app import OPEN311_KEY, gateway_client, make_settings
 
 JURISDICTION = "zhengzhou.example.gov.cn"
 BASE = "/open311/v2"
@@ -30,9 +28,7 @@ REQUEST_FIELDS = [
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = make_settings(tmp_path, open311_jurisdiction_id=JURISDICTION)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with gateway_client(settings) as c:
         yield c
 
 
@@ -154,9 +150,7 @@ def test_jurisdiction_id_is_checked_against_the_configured_one(client: TestClien
 
 def test_without_a_configured_jurisdiction_only_leaving_it_out_works(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
-    with TestClient(app) as c:
+    with gateway_client(settings) as c:
         assert c.get(f"{BASE}/services.json").status_code == 200
         assert c.get(f"{BASE}/services.json", params={"jurisdiction_id": "anything"}).status_code == 404
 

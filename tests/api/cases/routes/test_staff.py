@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from api.accounts import auth
 from api.accounts.models import StaffUser
-from tests.api.cases.routes.test_citizen import MASKED_STORY, STORY, STORY_NUMBERS, file_case, from_address
-from tests.api.conftest import PASSWORD
+from tests.support.app import PASSWORD
+from tests.support.cases import MASKED_STORY, STORY, STORY_NUMBERS, file_case, from_address
 
 
 def test_needs_login(client: TestClient) -> None:

@@ -13,9 +13,8 @@ from api.accounts import auth
 from api.cases.models import CallerLookup, Case
 from api.core.clock import add_working_days
 from api.core.db import Database
-from api.main import create_app
-from tests.api.cases.routes.test_citizen import file_case
-from tests.api.conftest import PASSWORD, make_settings
+from tests.support.app import PASSWORD, gateway_client, make_settings
+from tests.support.cases import file_case
 
 
 def _login(client: TestClient, name: str, role: str, department: str | None) -> dict[str, str]:
@@ -125,7 +124,7 @@ def test_caller_search_by_phone_or_case_number_is_audited(client: TestClient, st
 def test_chat_cases_link_the_sender_only_from_the_action_server(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, internal_token="test-internal-token")
     body = {"category": "other", "description": "测试", "phone": "13812345678", "channel": "wechat"}
-    with TestClient(create_app(settings)) as client:
+    with gateway_client(settings) as client:
         internal = {"X-Internal-Token": "test-internal-token"}
         assert client.post("/api/cases", json={**body, "sender": "wx-1"}, headers=internal).status_code == 201
         assert client.post("/api/cases", json={**body, "sender": "forged"}).status_code == 201  # files as web

@@ -15,8 +15,8 @@ from api.accounts import auth
 from api.cases.models import CallerLookup, Case
 from api.core.clock import china_today
 from api.core.db import Database
-from tests.api.conftest import PASSWORD
 from tests.api.console.conftest import login
+from tests.support.app import PASSWORD
 
 AsRole = Callable[[str], tuple[TestClient, str]]
 TIMELINE = re.compile(r'<ol class="timeline" id="timeline">(.*?)</ol>', re.S)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+
+from tests.support.fake_http import FakeHttpServer, Reply, Request
 
 CHOOSE_RE = re.compile(r'^/choose_guide\{"guide_id":\s*"([a-z0-9-]+)"\}$')
 
@@ -24,8 +24,8 @@ def meta(intent: str, kind: str = "none", route_id: str | None = None, confidenc
     return {"intent": intent, "confidence": confidence, "route": {"kind": kind, "id": route_id}}
 
 
-@dataclass
-class FakeRasa:
+@dataclass(eq=False)
+class FakeRasa(FakeHttpServer):
     mode: str = "normal"  # normal | slow | error | garbage
     delay_s: float = 5.0
     gateway_url: str | None = None
@@ -33,61 +33,31 @@ class FakeRasa:
     internal_token: str | None = None  # set: 转人工 opens a handoff at the gateway, as bot/actions/handoff.py does
     received: list[dict[str, Any]] = field(default_factory=list)
     forms: dict[str, dict[str, str]] = field(default_factory=dict)
-    _server: ThreadingHTTPServer | None = None
+
+    protocol_version = "HTTP/1.1"
+
+    def __post_init__(self) -> None:
+        FakeHttpServer.__init__(self)
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base_url
 
-    def start(self) -> FakeRasa:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                self._send(200, b"Hello from Rasa: 3.6.21", "text/plain")
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", "0"))
-                body = json.loads(self.rfile.read(length) or b"{}")
-                fake.received.append(body)
-                if self.path != "/webhooks/rest/webhook":
-                    self._send(404, b"{}")
-                    return
-                if fake.mode == "slow":
-                    time.sleep(fake.delay_s)
-                if fake.mode == "error":
-                    self._send(500, b'{"error": "boom"}')
-                    return
-                if fake.mode == "garbage":
-                    self._send(200, b"<html>not json</html>", "text/html")
-                    return
-                channel = str((body.get("metadata") or {}).get("channel") or "widget")
-                out = fake.reply(str(body.get("sender")), str(body.get("message", "")), channel)
-                self._send(200, json.dumps(out, ensure_ascii=False).encode())
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    def handle(self, request: Request) -> Reply:
+        if request.method == "GET":
+            return Reply(200, b"Hello from Rasa: 3.6.21", "text/plain")
+        body = json.loads(request.body or b"{}")
+        self.received.append(body)
+        if request.path != "/webhooks/rest/webhook":
+            return Reply(404, b"{}", "application/json")
+        if self.mode == "slow":
+            time.sleep(self.delay_s)
+        if self.mode == "error":
+            return Reply(500, b'{"error": "boom"}', "application/json")
+        if self.mode == "garbage":
+            return Reply(200, b"<html>not json</html>", "text/html")
+        channel = str((body.get("metadata") or {}).get("channel") or "widget")
+        return Reply.json(200, self.reply(str(body.get("sender")), str(body.get("message", "")), channel))
 
     # ---- the scripted bot ----
 

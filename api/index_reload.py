@@ -23,12 +23,13 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from api.guides.view import guide_view
-from api.settings import Settings
+from api.settings import Settings, index_settings
 from api.state import AppState
 from index import catalogue as catalogue_mod
 from index.build import build, read_manifest
 from index.catalogue import CatalogueError
 from index.search import Searcher
+from index.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,17 @@ class ReloadStats:
 class IndexReloader:
     """Keeps `state.searcher` and `state.catalogue` in step with the index folder (and the guides)."""
 
-    def __init__(self, state: AppState, *, index_dir: Path, guides_dir: Path, autobuild: bool) -> None:
+    def __init__(
+        self,
+        state: AppState,
+        *,
+        index_dir: Path,
+        guides_dir: Path,
+        autobuild: bool,
+        index_settings: IndexSettings | None = None,
+    ) -> None:
         self.state = state
+        self.index_settings = index_settings
         self.index_dir = index_dir
         self.guides_dir = guides_dir
         self.autobuild = autobuild
@@ -132,7 +142,8 @@ class IndexReloader:
         encoder = old.encoder if old is not None and same_model else None
         cat = await asyncio.to_thread(catalogue_mod.load, self.guides_dir)
         await asyncio.to_thread(guide_view, cat)  # the cards of the new guides, built off the event loop
-        new = await asyncio.to_thread(Searcher.load, self.index_dir, encoder)  # loads and warms up
+        # loads and warms up; a new model's encoder loads with the gateway's settings
+        new = await asyncio.to_thread(Searcher.load, self.index_dir, encoder, settings=self.index_settings)
         if new.manifest.get("guides_hash") != cat.digest:
             log.warning("the new index was built from other guides than guides/ holds now; serving it anyway")
         # both in one step on the event loop: no request sees a new searcher with the old catalogue
@@ -156,7 +167,11 @@ class IndexReloader:
 async def index_reload_lifespan(app: FastAPI, settings: Settings, state: AppState) -> AsyncIterator[None]:
     """Starts the watcher when INDEX_WATCH_S > 0 and a searcher is loaded; `app.state.index_reloader` for tests."""
     reloader = IndexReloader(
-        state, index_dir=settings.index_dir, guides_dir=settings.guides_dir, autobuild=settings.index_autobuild
+        state,
+        index_dir=settings.index_dir,
+        guides_dir=settings.guides_dir,
+        autobuild=settings.index_autobuild,
+        index_settings=index_settings(settings),
     )
     app.state.index_reloader = reloader
     task = None

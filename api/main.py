@@ -27,7 +27,7 @@ from api.observability import routes as health
 from api.observability.logging import configure_logging
 from api.observability.metrics import install_metrics
 from api.search import routes as search
-from api.settings import Settings, get_settings
+from api.settings import Settings, get_settings, index_settings
 from api.state import AppState
 from api.web import pages
 from api.web.body_limit import BodyLimit
@@ -44,7 +44,8 @@ def _load_state(settings: Settings) -> AppState:
         from index.embed import load_encoder
         from index.search import Searcher
 
-        state.searcher = Searcher.load(settings.index_dir, load_encoder(settings.embedding_model, threads=None))
+        cfg = index_settings(settings)
+        state.searcher = Searcher.load(settings.index_dir, load_encoder(settings=cfg), settings=cfg)
     return state
 
 

@@ -6,8 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.settings import Backend, IndexSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
@@ -24,6 +26,12 @@ class Settings(BaseSettings):
     guides_dir: Path = ROOT / "guides"
     index_dir: Path = ROOT / "var" / "index"
     embedding_model: str | None = None
+    # the search's own settings (index/settings.py), passed in so the index never reads the environment here
+    embed_backend: Backend = (
+        "auto"  # ONNX Runtime when the model folder has model.onnx; torch forces sentence-transformers
+    )
+    embed_threads: int = Field(default=1, ge=1)
+    search_cache_size: int = Field(default=4096, ge=0)  # answers kept for repeated questions; 0 off
     load_searcher: bool = True  # tests that need no search switch it off to start fast
     index_watch_s: float = 5.0  # poll for a new index (and changed guides) this often; 0 switches hot reload off
     index_autobuild: bool = True  # rebuild when guides change; clusters: false, build once (operations.md)
@@ -151,6 +159,16 @@ class Settings(BaseSettings):
         if self.app_env == "production" and self.telegram_bot_token and len(self.telegram_secret_token) < 16:
             raise ValueError("TELEGRAM_SECRET_TOKEN (16+ characters) must be set when Telegram is on in production")
         return self
+
+
+def index_settings(settings: Settings) -> IndexSettings:
+    """The search's settings as the gateway was configured (`EMBEDDING_MODEL`, `EMBED_BACKEND`, …)."""
+    return IndexSettings(
+        embedding_model=settings.embedding_model,
+        embed_backend=settings.embed_backend,
+        embed_threads=settings.embed_threads,
+        search_cache_size=settings.search_cache_size,
+    )
 
 
 @lru_cache

@@ -45,10 +45,12 @@ def test_development_keeps_the_docs_without_redoc(tmp_path: Path) -> None:
         assert c.get("/redoc").status_code == 404
 
 
-def test_the_search_gets_the_gateways_index_settings(tmp_path: Path) -> None:
+def test_the_search_gets_the_gateways_index_settings(tmp_path: Path, index_dir: Path) -> None:
     """SEARCH_CACHE_SIZE and the encoder's settings reach the search through Settings (index_settings), not through
     the index's own reading of the environment; the index reloader gets the same."""
-    settings = make_settings(tmp_path, load_searcher=True, index_watch_s=0, search_cache_size=7, embed_threads=1)
+    settings = make_settings(
+        tmp_path, load_searcher=True, index_dir=index_dir, index_watch_s=0, search_cache_size=7, embed_threads=1
+    )
     with gateway_client(settings) as c:
         app = c.app.state  # type: ignore[attr-defined]
         assert app.app.searcher is not None and app.app.searcher.cache_size == 7

@@ -54,6 +54,7 @@ def is_grievance(normalised_query: str, top_id: str | None, *, wanted_nothing: b
     path agree. A question mark that is rhetorical (`rhetorical`: "这不是刁难人吗", "怎么回事") asks nothing.
     - a strong complaint word (`complaint`) and nothing asked, whatever search found or field the words name
       ("材料都齐了还说缺东西…这不是刁难人吗" names materials and is still a grievance);
+    - not when the writer says they ask (`consult`: "想咨询一下") and no strong complaint word is there;
     - no specific field asked (`wanted_nothing`), a grievance guide first and a complaint or grievance word, nothing
       asked ("单位拖欠工资半年" → the wage-arrears guide; "拖欠工资怎么投诉" asks how and gets that guide).
     """
@@ -66,4 +67,6 @@ def is_grievance(normalised_query: str, top_id: str | None, *, wanted_nothing: b
         return False
     if "complaint" in kinds:
         return True
+    if "consult" in kinds:  # "想咨询一下…": the writer says they ask, whatever grievance words are around it
+        return False
     return wanted_nothing and top_id in GRIEVANCE_ENTRIES and "grievance" in kinds

@@ -91,6 +91,13 @@ def ends_asking(words: str, question_end: tuple[str, ...]) -> bool:
     return bool(question_end) and _TRAILING.sub("", words).endswith(question_end)
 
 
+def load_consult(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the writer's own word that they are asking: `consult`, "想咨询一下"; the strong complaint words: `complaint`)
+    from guides/cues.yml; index/cues.py reads the same lists."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(str(w) for w in data.get("consult") or ()), tuple(str(w) for w in data.get("complaint") or ())
+
+
 def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(grievance words: `complaint` and `grievance`, question markers: `question`) from guides/cues.yml."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -115,6 +122,8 @@ def corrected(
     rhetorical: tuple[str, ...] = (),
     not_question: tuple[str, ...] = (),
     question_end: tuple[str, ...] = (),
+    consult: tuple[str, ...] = (),
+    complaint: tuple[str, ...] = (),
 ) -> str | None:
     """The intent to use instead of DIET's, or None to keep it."""
     words = unicodedata.normalize("NFKC", text or "").lower().strip()
@@ -137,6 +146,13 @@ def corrected(
     # 60-character limit, with rhetorical and not_question, 咨询 read as how-to 0.912 -> 0.934, 投诉 0.819 -> 0.875
     if intent in COMPLAINT_SIDE and asks and not aggrieved and not CASE_NUMBER.search(words):
         return "ask_howto"
+    if (
+        intent in COMPLAINT_SIDE
+        and any(c in words for c in consult)
+        and not any(c in words for c in complaint)
+        and not CASE_NUMBER.search(words)
+    ):
+        return "ask_howto"  # "想咨询一下…" with a worry around it, no 投诉 or 态度: the writer says they are asking
     if intent in HOWTO_INTENTS and aggrieved and not asks:
         return "file_complaint"
     if (
@@ -186,6 +202,7 @@ class IntentGuard(GraphComponent):
         self.grievance, self.question = load_cues()
         self.rhetorical, self.not_question = load_question_exceptions()
         self.question_end = load_question_ends()
+        self.consult, self.complaint = load_consult()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -199,6 +216,8 @@ class IntentGuard(GraphComponent):
                 rhetorical=self.rhetorical,
                 not_question=self.not_question,
                 question_end=self.question_end,
+                consult=self.consult,
+                complaint=self.complaint,
             )
             if better is None or better == name:
                 continue

@@ -6,11 +6,19 @@ import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.intent_guard import IntentGuard, corrected, load_cues, load_question_ends, load_question_exceptions
+from addons.intent_guard import (
+    IntentGuard,
+    corrected,
+    load_consult,
+    load_cues,
+    load_question_ends,
+    load_question_exceptions,
+)
 
 GRIEVANCE, QUESTION = load_cues()
 RHETORICAL, NOT_QUESTION = load_question_exceptions()
 QUESTION_END = load_question_ends()
+CONSULT, COMPLAINT = load_consult()
 
 
 @pytest.mark.parametrize(
@@ -39,7 +47,11 @@ QUESTION_END = load_question_ends()
         ("request_human", "你是机器人吗，给我转人工", None),  # asks for a person
         ("file_complaint", "物业把绿化带改成停车位收钱，这合理吗？", None),  # rhetorical: DIET's complaint stays
         ("file_complaint", "公交站牌被挪走了，前几天有老人摔了，请有关部门管一管", None),  # 前几天 asks nothing
-        ("file_complaint", "我家在外地打工的孩子回来上学，要先去教育局登记还是直接去学校报名，需要带户口本吗", "ask_howto"),
+        (
+            "file_complaint",
+            "我家在外地打工的孩子回来上学，要先去教育局登记还是直接去学校报名，需要带户口本吗",
+            "ask_howto",
+        ),
         ("out_of_scope", "shebaoka zenme banli", "ask_howto"),  # typed pinyin: the gateway reads it
         ("greet", "huzhao banli yao duojiu", "ask_howto"),  # a long run of pinyin is not small talk
         ("greet", "gesui tuishui", "ask_howto"),
@@ -64,6 +76,12 @@ QUESTION_END = load_question_ends()
         ("file_complaint", "材料交了一个月了，到现在还没有", None),  # 还没有 ends a statement
         ("file_complaint", "一直拖着不给办，跑了三趟都办不了，到底给不给办不", None),  # a grievance cue: DIET decides
         ("inform", "我的电话是13912345678，有事打这个号码找我就行，谢谢你们了", None),
+        # the writer says they ask: grievance words around it do not make it a complaint
+        ("file_complaint", "小区门口的路灯坏了半年一直没人修，想咨询一下这个归哪个部门管", "ask_howto"),
+        ("file_complaint", "您好，咨询下拆迁安置房的交房时间，希望相关部门尽快解决", "ask_howto"),
+        ("file_complaint", "想咨询一下，窗口态度这么差我该找谁投诉", None),  # strong complaint words: DIET decides
+        ("file_complaint", "想咨询一下案件JB-20261201进展，一直没人处理", None),  # a case number: a status check
+        ("ask_howto", "想咨询一下社保卡怎么补办", None),
     ],
 )
 def test_corrected(intent: str, text: str, expected: str | None) -> None:
@@ -76,6 +94,8 @@ def test_corrected(intent: str, text: str, expected: str | None) -> None:
             rhetorical=RHETORICAL,
             not_question=NOT_QUESTION,
             question_end=QUESTION_END,
+            consult=CONSULT,
+            complaint=COMPLAINT,
         )
         == expected
     )

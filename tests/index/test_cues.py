@@ -19,6 +19,8 @@ from index import cues, text
         ("拖欠工资怎么投诉", "wage-arrears-complaint", False),  # asks how
         ("单位拖欠工资半年能申请仲裁不", "wage-arrears-complaint", False),  # a spoken yes/no question (question_end)
         ("单位拖欠工资半年，到现在还没有", "wage-arrears-complaint", True),  # 还没有 ends a statement
+        ("单位拖欠工资半年，想咨询一下", "wage-arrears-complaint", False),  # the writer says they ask (consult)
+        ("想咨询一下，窗口态度太差了", None, True),  # a strong complaint word wins over consult
     ],
 )
 def test_is_grievance(message: str, top: str | None, grievance: bool) -> None:

@@ -9,6 +9,7 @@ from rasa.shared.nlu.training_data.message import Message
 from addons.intent_guard import (
     IntentGuard,
     corrected,
+    load_case_status,
     load_consult,
     load_cues,
     load_question_ends,
@@ -19,6 +20,7 @@ GRIEVANCE, QUESTION = load_cues()
 RHETORICAL, NOT_QUESTION = load_question_exceptions()
 QUESTION_END = load_question_ends()
 CONSULT, COMPLAINT = load_consult()
+OWN_CASE, CASE_PROGRESS = load_case_status()
 
 
 @pytest.mark.parametrize(
@@ -82,6 +84,13 @@ CONSULT, COMPLAINT = load_consult()
         ("file_complaint", "想咨询一下，窗口态度这么差我该找谁投诉", None),  # strong complaint words: DIET decides
         ("file_complaint", "想咨询一下案件JB-20261201进展，一直没人处理", None),  # a case number: a status check
         ("ask_howto", "想咨询一下社保卡怎么补办", None),
+        # a status check of the writer's own filed case, not a new complaint and not a how-to question
+        ("file_complaint", "我反映的事处理完了没", "check_case"),
+        ("ask_howto", "我那个单子到哪一步了", "check_case"),
+        ("check_case", "工单到哪了", None),  # kept: the how-to rule after it does not take it
+        ("inform", "帮我查下我的投诉进度", "check_case"),
+        ("ask_howto", "投诉进度在哪查", None),  # nobody's own case: how to check, a how-to question
+        ("file_complaint", "我反映的事到现在还没处理，三个月了一直拖着，请领导督促尽快解决", None),  # a letter
     ],
 )
 def test_corrected(intent: str, text: str, expected: str | None) -> None:
@@ -96,6 +105,8 @@ def test_corrected(intent: str, text: str, expected: str | None) -> None:
             question_end=QUESTION_END,
             consult=CONSULT,
             complaint=COMPLAINT,
+            own_case=OWN_CASE,
+            case_progress=CASE_PROGRESS,
         )
         == expected
     )

@@ -6,7 +6,7 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 (`question`). Rules, in order:
 - check_case, file_complaint, ask_howto or `inform`, under 30 characters, naming the writer's own filed case
   (`own_case`: 我反映的事, 我的单子, 工单) and how far it is (`case_progress`: 处理完, 到哪), asking or saying 查
-  -> check_case ("我反映的事处理完了没" files nothing; "工单到哪了" is not a how-to question);
+  or 咨询 (`consult`) -> check_case ("我反映的事处理完了没" files nothing; "工单到哪了" is not a how-to question);
 - file_complaint / check_case / rate_service, question-shaped, no grievance cue (`complaint` and `grievance`), no
   case number -> ask_howto. Question-shaped: a question marker (`question`) once the words that hold one and ask
   nothing are left out (`not_question`: 好几, 前几天), and no rhetorical question (`rhetorical`: 这合理吗, 凭什么);
@@ -162,7 +162,7 @@ def corrected(
     if (
         intent in STATUS_OVERRIDES
         and len(words) < MIN_LETTER_CHARS
-        and (asks or any(p in words for p in ("查", "看看")))
+        and (asks or any(p in words for p in ("查", "看看")) or any(c in words for c in consult))
         and any(c in words for c in own_case)
         and any(p in words for p in case_progress)
     ):

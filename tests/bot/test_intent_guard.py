@@ -89,6 +89,7 @@ OWN_CASE, CASE_PROGRESS = load_case_status()
         ("ask_howto", "我那个单子到哪一步了", "check_case"),
         ("check_case", "工单到哪了", None),  # kept: the how-to rule after it does not take it
         ("inform", "帮我查下我的投诉进度", "check_case"),
+        ("check_case", "想咨询一下我那个单子的进度", None),  # asked in 咨询's words: still a status check
         ("ask_howto", "投诉进度在哪查", None),  # nobody's own case: how to check, a how-to question
         ("file_complaint", "我反映的事到现在还没处理，三个月了一直拖着，请领导督促尽快解决", None),  # a letter
     ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from api.accounts.runtime import accounts_lifespan
 from api.answer import routes as answer
 from api.cases import routes as cases
+from api.cases.routes import categorize as categorize_routes
 from api.cases.runtime import cases_lifespan
 from api.channels import routes as channels
 from api.channels.runtime import channels_lifespan
@@ -65,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             handoff_lifespan(app, settings),  # agents' replies out on every channel, and the handoff timeout
             index_reload_lifespan(app, settings, app.state.app),
         ):
+            # the complaint categories' `about` vectors, before the first story arrives (seconds of encoding)
+            await asyncio.to_thread(categorize_routes.prepare_similarity, app)
             yield
 
     # the API docs load Swagger's assets from a third-party CDN: development only; ReDoc never

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.cases import categorize
@@ -39,7 +39,7 @@ async def categorize_text(
     if as_ == "answer":
         found = categorize.typed(words, config)
     else:
-        # off the event loop: the first call encodes the categories' `about` lines, every call encodes the story
+        # off the event loop: every call encodes the story (the `about` lines are encoded at start-up)
         found = await asyncio.to_thread(lambda: categorize.from_story(words, config, _similarity(request, config)))
     out: dict[str, Any] = {
         "category": None if found is None else {"code": found.category.code, "name": found.category.name},
@@ -52,15 +52,27 @@ async def categorize_text(
 
 
 def _similarity(request: Request, config: CaseConfig) -> categorize.Similarity | None:
-    """The categories' `about` vectors for the search model now loaded (made on first use, again after a swap)."""
-    searcher = request.app.state.answerer.state.searcher
+    return similarity(request.app, config)
+
+
+def similarity(app: FastAPI, config: CaseConfig) -> categorize.Similarity | None:
+    """The categories' `about` vectors for the search model now loaded: made at start-up (`prepare_similarity`),
+    again on first use after an index swap brings a new encoder."""
+    searcher = app.state.answerer.state.searcher
     if searcher is None:
         return None
-    held: categorize.Similarity | None = getattr(request.app.state, "category_similarity", None)
+    held: categorize.Similarity | None = getattr(app.state, "category_similarity", None)
     if held is None or held.config is not config or held.encode != searcher.encoder.encode_queries:
         held = categorize.Similarity(config, searcher.encoder.encode_queries)
-        request.app.state.category_similarity = held
+        app.state.category_similarity = held
     return held
+
+
+def prepare_similarity(app: FastAPI) -> None:
+    """Encode the `about` lines before the first complaint: ~180 lines take seconds (3.7 s on a quiet 2-core
+    machine), more than the gateway's 3 s Rasa budget, so the first story of a fresh gateway was answered from search
+    ("智能助手现在忙") instead of by the form."""
+    similarity(app, app.state.cases.config)
 
 
 def _entry_of(request: Request, words: str) -> dict[str, str] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -9,6 +11,7 @@ from api.cases import categorize
 from api.cases.config import default_config
 from index.cues import COMPLAINT_ENTRIES
 from index.search import Searcher
+from tests.support.app import gateway_client, make_settings
 
 
 @pytest.mark.parametrize(
@@ -107,3 +110,16 @@ def test_the_errand_is_never_the_complaint_guide(searcher: Searcher) -> None:
         assert hit is None or hit.id not in COMPLAINT_ENTRIES
     # 营业执照: 企业 or 个体户 — two errands this close are not guessed; the form asks
     assert categorize.errand(searcher, "营业执照交上去一个月了还没消息，当时说五个工作日") is None
+
+
+def test_the_about_lines_are_encoded_at_start_up(tmp_path: Path, index_dir: Path) -> None:
+    """Encoding every category's `about` lines takes seconds, more than the gateway's Rasa budget: a fresh gateway
+    has them before the first complaint story, and the first story uses them."""
+    settings = make_settings(tmp_path, load_searcher=True, index_dir=index_dir, index_watch_s=0)
+    with gateway_client(settings) as c:
+        state = c.app.state  # type: ignore[attr-defined]
+        held = state.category_similarity
+        assert isinstance(held, categorize.Similarity) and held.config is state.cases.config
+        r = c.get("/api/cases/categorize", params={"text": "那个大姐冲我嚷嚷，说看不懂就别来添乱"})
+        assert r.status_code == 200
+        assert state.category_similarity is held  # not made again on the first story

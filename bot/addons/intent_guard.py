@@ -80,18 +80,23 @@ MIN_ASKING_CHARS = 6  # "不" and "不是" answer the form; "周六上班不" as
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
 
+def _lists(path: Path, *kinds: str) -> tuple[tuple[str, ...], ...]:
+    """The word lists `kinds` of a cues file, in that order (an absent list is empty)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(tuple(str(w) for w in data.get(kind) or ()) for kind in kinds)
+
+
 def load_question_exceptions(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(rhetorical questions, words that hold a question marker and ask nothing) from guides/cues.yml; the gateway's
     answer decision (index/cues.py is_grievance) reads the same lists."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(str(w) for w in data.get("rhetorical") or ()), tuple(str(w) for w in data.get("not_question") or ())
+    rhetorical, not_question = _lists(path, "rhetorical", "not_question")
+    return rhetorical, not_question
 
 
 def load_question_ends(path: Path = CUES_FILE) -> tuple[str, ...]:
     """The last words of a spoken yes/no question (`question_end`: "周六上班不", "关门了没有") from guides/cues.yml;
     index/cues.py reads the same list."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(str(w) for w in data.get("question_end") or ())
+    return _lists(path, "question_end")[0]
 
 
 def ends_asking(words: str, question_end: tuple[str, ...]) -> bool:
@@ -102,22 +107,21 @@ def ends_asking(words: str, question_end: tuple[str, ...]) -> bool:
 def load_consult(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the writer's own word that they are asking: `consult`, "想咨询一下"; the strong complaint words: `complaint`)
     from guides/cues.yml; index/cues.py reads the same lists."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(str(w) for w in data.get("consult") or ()), tuple(str(w) for w in data.get("complaint") or ())
+    consult, complaint = _lists(path, "consult", "complaint")
+    return consult, complaint
 
 
 def load_case_status(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(words for the writer's own filed case: `own_case`, "我反映的事"; words for how far it is: `case_progress`,
     "处理完了没") from guides/cues.yml."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return tuple(str(w) for w in data.get("own_case") or ()), tuple(str(w) for w in data.get("case_progress") or ())
+    own_case, case_progress = _lists(path, "own_case", "case_progress")
+    return own_case, case_progress
 
 
 def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(grievance words: `complaint` and `grievance`, question markers: `question`) from guides/cues.yml."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    grievance = (*(data.get("complaint") or ()), *(data.get("grievance") or ()))
-    return tuple(str(w) for w in grievance), tuple(str(w) for w in data.get("question") or ())
+    complaint, grievance, question = _lists(path, "complaint", "grievance", "question")
+    return (*complaint, *grievance), question
 
 
 def is_typed_pinyin(text: str) -> bool:

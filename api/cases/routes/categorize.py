@@ -40,7 +40,7 @@ async def categorize_text(
         found = categorize.typed(words, config)
     else:
         # off the event loop: every call encodes the story (the `about` lines are encoded at start-up)
-        found = await asyncio.to_thread(lambda: categorize.from_story(words, config, _similarity(request, config)))
+        found = await asyncio.to_thread(lambda: categorize.from_story(words, config, similarity(request.app, config)))
     out: dict[str, Any] = {
         "category": None if found is None else {"code": found.category.code, "name": found.category.name},
         "via": None if found is None else found.via,
@@ -49,10 +49,6 @@ async def categorize_text(
     if as_ == "story":
         out["item"] = await asyncio.to_thread(_entry_of, request, words)
     return out
-
-
-def _similarity(request: Request, config: CaseConfig) -> categorize.Similarity | None:
-    return similarity(request.app, config)
 
 
 def similarity(app: FastAPI, config: CaseConfig) -> categorize.Similarity | None:

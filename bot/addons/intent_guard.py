@@ -34,6 +34,10 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
   "nihao" and "xiexie" stay) -> ask_howto: the gateway reads pinyin as the words it spells and answers, or says
   it is not sure.
 Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and before FallbackClassifier.
+
+FallbackGuard, listed after the FallbackClassifier: a "not sure" (nlu_fallback) or "not ours" (out_of_scope) on a
+question of 12 characters or more with no grievance cue -> ask_howto (`rescued`): the gateway's answer decision
+answers it from search or says it is not sure.
 """
 
 from __future__ import annotations
@@ -77,6 +81,10 @@ ASKS_FOR_SOMEONE = ("转", "找", "换", "叫", "要人", "要真人", "要人�
 MAX_WHO_CHARS = 20
 _TRAILING = re.compile(r"[\s\W_]+$")
 MIN_ASKING_CHARS = 6  # "不" and "不是" answer the form; "周六上班不" asks
+RESCUED = frozenset({"nlu_fallback", "out_of_scope"})
+# a short unsure question ("这个咋弄", "能行吗") has too little in it to search on; measured on our own letters and
+# the outside messages (`make bot-eval-real`), 12 characters keeps the declines and rescues the questions
+MIN_RESCUE_CHARS = 12
 CASE_NUMBER = re.compile(r"[A-Za-z]{2,}-?\d{6,}|\d{10,}")  # a case number or a long reference: a real status check
 
 
@@ -132,6 +140,47 @@ def is_typed_pinyin(text: str) -> bool:
     return all(_PINYIN_WORD.fullmatch(c) for c in chunks) and sum(len(c) for c in chunks) >= 4
 
 
+def is_asking(
+    words: str,
+    question: tuple[str, ...],
+    *,
+    rhetorical: tuple[str, ...] = (),
+    not_question: tuple[str, ...] = (),
+    question_end: tuple[str, ...] = (),
+) -> bool:
+    """Question-shaped: a question marker once the words that hold one and ask nothing are left out, or a spoken
+    yes/no question's last word; and no rhetorical question. `words` is already normalised (NFKC, lower case)."""
+    plain = words
+    for w in not_question:  # "来了好几次", "前几天" ask nothing
+        plain = plain.replace(w, " ")
+    return (any(q in plain for q in question) or ends_asking(plain, question_end)) and not any(
+        r in words for r in rhetorical
+    )
+
+
+def rescued(
+    intent: str | None,
+    text: str,
+    grievance: tuple[str, ...],
+    question: tuple[str, ...],
+    *,
+    rhetorical: tuple[str, ...] = (),
+    not_question: tuple[str, ...] = (),
+    question_end: tuple[str, ...] = (),
+) -> str | None:
+    """After the FallbackClassifier: ask_howto for a "not sure" or "not ours" that is a question of some length with
+    no grievance in it, or None to keep the intent. DIET is unsure of a question in words it has never seen
+    ("咨询一下新出的那个政策老人能不能享受"); the gateway's answer decision then answers it from search, or says it
+    is not sure, which a fallback would have said anyway."""
+    if intent not in RESCUED:
+        return None
+    words = unicodedata.normalize("NFKC", text or "").lower().strip()
+    if len(words) < MIN_RESCUE_CHARS or any(g in words for g in grievance):
+        return None
+    asks = is_asking(words, question, rhetorical=rhetorical, not_question=not_question, question_end=question_end)
+    return "ask_howto" if asks else None
+
+
 def corrected(
     intent: str | None,
     text: str,
@@ -156,12 +205,7 @@ def corrected(
         and len(words.replace(" ", "")) >= MIN_PINYIN_QUESTION_LETTERS
     ):
         return "ask_howto"
-    plain = words
-    for w in not_question:  # "来了好几次", "前几天" ask nothing
-        plain = plain.replace(w, " ")
-    asks = (any(q in plain for q in question) or ends_asking(plain, question_end)) and not any(
-        r in words for r in rhetorical
-    )
+    asks = is_asking(words, question, rhetorical=rhetorical, not_question=not_question, question_end=question_end)
     aggrieved = any(g in words for g in grievance)
     if (
         intent in STATUS_OVERRIDES
@@ -252,14 +296,58 @@ class IntentGuard(GraphComponent):
                 own_case=self.own_case,
                 case_progress=self.case_progress,
             )
-            if better is None or better == name:
-                continue
-            # DIET's confidence moves to the corrected intent and DIET's pick goes last, so the FallbackClassifier
-            # after this sees a clear winner, as DIET had
-            confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-            others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in (better, name)]
-            top = {INTENT_NAME_KEY: better, PREDICTED_CONFIDENCE_KEY: confidence}
-            demoted = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 0.0}
-            message.set(INTENT, top, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [top, *others, demoted], add_to_output=True)
+            if better is not None and better != name:
+                _replace(message, better)
+        return messages
+
+
+def _replace(message: Message, better: str) -> None:
+    """The message's intent becomes `better`: the old pick's confidence moves to it and the old pick goes last, so
+    what comes after (the FallbackClassifier, the dialogue policies) sees a clear winner, as the old pick was."""
+    intent = message.get(INTENT) or {}
+    name = intent.get(INTENT_NAME_KEY)
+    confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+    others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in (better, name)]
+    top = {INTENT_NAME_KEY: better, PREDICTED_CONFIDENCE_KEY: confidence}
+    demoted = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 0.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *others, demoted], add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class FallbackGuard(GraphComponent):
+    """Listed after the FallbackClassifier: a question DIET is unsure of goes to search (`rescued`)."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FallbackGuard:
+        return cls()
+
+    def __init__(self) -> None:
+        self.grievance, self.question = load_cues()
+        self.rhetorical, self.not_question = load_question_exceptions()
+        self.question_end = load_question_ends()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            better = rescued(
+                (message.get(INTENT) or {}).get(INTENT_NAME_KEY),
+                message.get(TEXT) or "",
+                self.grievance,
+                self.question,
+                rhetorical=self.rhetorical,
+                not_question=self.not_question,
+                question_end=self.question_end,
+            )
+            if better is not None:
+                _replace(message, better)
         return messages

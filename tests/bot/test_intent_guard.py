@@ -7,6 +7,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from addons.intent_guard import (
+    FallbackGuard,
     IntentGuard,
     corrected,
     load_case_status,
@@ -14,6 +15,7 @@ from addons.intent_guard import (
     load_cues,
     load_question_ends,
     load_question_exceptions,
+    rescued,
 )
 
 GRIEVANCE, QUESTION = load_cues()
@@ -124,3 +126,53 @@ def test_process_moves_diets_confidence_and_demotes_its_pick() -> None:
     assert out.get(INTENT) == {"name": "ask_howto", "confidence": 0.81}
     assert [r["name"] for r in out.get(INTENT_RANKING_KEY)] == ["ask_howto", "file_complaint"]
     assert out.get(INTENT_RANKING_KEY)[-1]["confidence"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("intent", "text", "expected"),
+    [
+        ("nlu_fallback", "请问新生儿的医保在网上怎么给孩子参保", "ask_howto"),
+        ("out_of_scope", "退役军人优待证要去哪里申请的呀", "ask_howto"),
+        ("nlu_fallback", "老家的宅基地证能不能在这边补办", "ask_howto"),
+        ("nlu_fallback", "这个咋弄", None),  # too short to search on: the fallback asks again
+        ("nlu_fallback", "窗口的人态度太差了，到底怎么回事啊", None),  # a grievance: not sent to search
+        ("out_of_scope", "给我讲一个笑话吧，今天好无聊啊", None),  # asks nothing
+        ("nlu_fallback", "收这么多钱这合理吗，我真的想不通", None),  # rhetorical
+        ("file_complaint", "请问新生儿的医保在网上怎么给孩子参保", None),  # the guard before the fallback's work
+        ("ask_howto", "请问新生儿的医保在网上怎么给孩子参保", None),
+    ],
+)
+def test_rescued(intent: str, text: str, expected: str | None) -> None:
+    assert (
+        rescued(
+            intent,
+            text,
+            GRIEVANCE,
+            QUESTION,
+            rhetorical=RHETORICAL,
+            not_question=NOT_QUESTION,
+            question_end=QUESTION_END,
+        )
+        == expected
+    )
+
+
+def test_fallback_guard_sends_an_unsure_question_to_search() -> None:
+    message = Message(data={TEXT: "请问新生儿的医保在网上怎么给孩子参保"})
+    message.set(INTENT, {"name": "nlu_fallback", "confidence": 0.45})
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.45},
+        {"name": "ask_online", "confidence": 0.31},
+        {"name": "ask_howto", "confidence": 0.29},
+    ]
+    message.set(INTENT_RANKING_KEY, ranking)
+    (out,) = FallbackGuard().process([message])
+    assert out.get(INTENT) == {"name": "ask_howto", "confidence": 0.45}
+    assert [r["name"] for r in out.get(INTENT_RANKING_KEY)] == ["ask_howto", "ask_online", "nlu_fallback"]
+
+
+def test_fallback_guard_keeps_a_short_unsure_message() -> None:
+    message = Message(data={TEXT: "这个咋弄"})
+    message.set(INTENT, {"name": "nlu_fallback", "confidence": 0.45})
+    (out,) = FallbackGuard().process([message])
+    assert out.get(INTENT) == {"name": "nlu_fallback", "confidence": 0.45}

@@ -315,27 +315,9 @@ def _replace(message: Message, better: str) -> None:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class FallbackGuard(GraphComponent):
-    """Listed after the FallbackClassifier: a question DIET is unsure of goes to search (`rescued`)."""
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> FallbackGuard:
-        return cls()
-
-    def __init__(self) -> None:
-        self.grievance, self.question = load_cues()
-        self.rhetorical, self.not_question = load_question_exceptions()
-        self.question_end = load_question_ends()
+class FallbackGuard(IntentGuard):
+    """Listed after the FallbackClassifier: a question DIET is unsure of goes to search (`rescued`). The same cue
+    lists as IntentGuard, read the same way; only the rule differs."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

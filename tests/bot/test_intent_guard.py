@@ -30,6 +30,7 @@ OWN_CASE, CASE_PROGRESS = load_case_status()
     [
         ("file_complaint", "老公上班路上被车撞了，这算不算工伤，要去哪申请", "ask_howto"),
         ("file_complaint", "残疾人有没有优先窗口", "ask_howto"),
+        ("file_complaint", "租房和买房提公积金，一次都给我讲讲", "ask_howto"),  # asks to be told
         ("check_case", "怎么查我名下有几套房", "ask_howto"),
         ("check_case", "我的投诉 TS-20261201001 怎么样了？", None),  # a case number: a real status check
         ("file_complaint", "窗口的人态度太差了，我要投诉", None),

@@ -173,6 +173,14 @@ class Answerer:
         fact = asked_mod.site_fact(norm)
         if facility is None and fact is None:
             return None
+        if (
+            fact == "address"
+            and facility is None
+            and _window_word() in norm
+            and "window" in cues.detect(norm)
+            and not asked_mod.names_the_centre(norm)
+        ):
+            return None  # "帮办代办在哪个窗口" asks for a window in the hall, never for the centre's address
         about_centre = asked_mod.names_the_centre(norm) or asked_mod.names_nothing(norm)
         if not about_centre and decision.kind == "answer":
             return None  # "结婚登记在哪" is about the errand

@@ -64,6 +64,13 @@ def test_site_questions_come_from_site_yml(answerer: Answerer, cat: Catalogue) -
     assert cat.site.parking and cat.site.parking in text_of(answerer.answer("停车方便吗"))
 
 
+def test_which_window_is_a_window_not_the_centres_address(answerer: Answerer, cat: Catalogue) -> None:
+    a = answerer.answer("帮办代办在哪个窗口")
+    assert a.decision == "answer" and a.route.id == "w-helper" and a.asked == "where"
+    assert cat.windows["w-helper"].location.counters in a.messages[0].text
+    assert answerer.answer("政务中心怎么走").asked == "site:address"  # the centre named: its address
+
+
 def test_the_errand_named_beats_the_context_and_a_bare_follow_up_keeps_it(answerer: Answerer) -> None:
     first = answerer.answer("补社保卡要多少钱")
     assert first.route.id == "ss-card-replace" and first.asked == "fee"

@@ -39,8 +39,9 @@ def _same_question_again() -> re.Pattern[str]:
     return re.compile(wording.text("chat", "reading.same_question_again"))
 
 
-def _window_word() -> str:
-    return wording.text("chat", "reading.window")
+def _asks_for_a_window(norm: str) -> bool:
+    """The message says 窗口 and asks where a window is ("办营业执照的窗口在几楼", "帮办代办在哪个窗口")."""
+    return wording.text("chat", "reading.window") in norm and "window" in cues.detect(norm)
 
 
 @dataclass
@@ -118,13 +119,7 @@ class Answerer:
                 choices=[h.id for h in decision.choices],
             )
         top = decision.top
-        if (
-            wanted == "where"
-            and top.kind == "item"
-            and top.window
-            and _window_word() in norm
-            and "window" in cues.detect(norm)
-        ):
+        if wanted == "where" and top.kind == "item" and top.window and _asks_for_a_window(norm):
             # "办营业执照的窗口在几楼" asks for the window (where, which counters, what else it does), not the errand
             return self._entry(top.window, "where", None, top.score)
         faq = None if bare else self._faq(norm, top.id, wanted)
@@ -173,13 +168,7 @@ class Answerer:
         fact = asked_mod.site_fact(norm)
         if facility is None and fact is None:
             return None
-        if (
-            fact == "address"
-            and facility is None
-            and _window_word() in norm
-            and "window" in cues.detect(norm)
-            and not asked_mod.names_the_centre(norm)
-        ):
+        if fact == "address" and facility is None and _asks_for_a_window(norm) and not asked_mod.names_the_centre(norm):
             return None  # "帮办代办在哪个窗口" asks for a window in the hall, never for the centre's address
         about_centre = asked_mod.names_the_centre(norm) or asked_mod.names_nothing(norm)
         if not about_centre and decision.kind == "answer":

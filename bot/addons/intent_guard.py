@@ -16,7 +16,8 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 - a how-to intent with a grievance cue and no question marker -> file_complaint;
 - `inform` (a form answer: a phone number, a category, a case number) on a letter of 30 characters or more with no
   number in it -> file_complaint, or ask_howto when it asks and has no grievance cue: DIET reads the category
-  words ("服务态度", "办不成事") inside a story as form input;
+  words ("服务态度", "办不成事") inside a story as form input; with a number in it, a letter with a grievance cue
+  that asks nothing -> file_complaint;
 - `hotline` on a letter of 30 characters or more (it names a phone: "…吼我，我电话136…，请给个说法") -> the
   letter's side, as for `inform`;
 - request_human on a grievance that asks for nobody ("踢皮球，社保说找医保，医保说找社保": 找 is not 找人工)
@@ -37,7 +38,8 @@ Anything else keeps DIET's intent. Listed in config.yml after DIETClassifier and
 
 FallbackGuard, listed after the FallbackClassifier: a "not sure" (nlu_fallback) or "not ours" (out_of_scope) on a
 question of 12 characters or more with no grievance cue -> ask_howto (`rescued`): the gateway's answer decision
-answers it from search or says it is not sure.
+answers it from search or says it is not sure. A "not sure" on a letter of 30 characters or more with a grievance cue
+-> file_complaint: the form reads the story back before anything is filed.
 """
 
 from __future__ import annotations
@@ -175,7 +177,12 @@ def rescued(
     if intent not in RESCUED:
         return None
     words = unicodedata.normalize("NFKC", text or "").lower().strip()
-    if len(words) < MIN_RESCUE_CHARS or any(g in words for g in grievance):
+    aggrieved = any(g in words for g in grievance)
+    if intent == "nlu_fallback" and aggrieved and len(words) >= MIN_LETTER_CHARS:
+        # a letter with a grievance in it that DIET cannot place is filed, not met with "没听懂": the form reads the
+        # story back and asks before anything is sent
+        return "file_complaint"
+    if len(words) < MIN_RESCUE_CHARS or aggrieved:
         return None
     asks = is_asking(words, question, rhetorical=rhetorical, not_question=not_question, question_end=question_end)
     return "ask_howto" if asks else None
@@ -251,6 +258,8 @@ def corrected(
         return "file_complaint"
     if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):
         return "ask_howto" if asks and not aggrieved else "file_complaint"
+    if intent == "inform" and len(words) >= MIN_LETTER_CHARS and aggrieved and not asks:
+        return "file_complaint"  # "…拖了两个月，我电话139…": a grievance letter that leaves a number is no form answer
     if intent == "hotline" and len(words) >= MIN_LETTER_CHARS:  # "…我电话136…，请给个说法" leaves a number
         return "ask_howto" if asks and not aggrieved else "file_complaint"
     return None

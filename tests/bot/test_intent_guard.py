@@ -81,6 +81,8 @@ OWN_CASE, CASE_PROGRESS = load_case_status()
         ("file_complaint", "材料交了一个月了，到现在还没有", None),  # 还没有 ends a statement
         ("file_complaint", "一直拖着不给办，跑了三趟都办不了，到底给不给办不", None),  # a grievance cue: DIET decides
         ("inform", "我的电话是13912345678，有事打这个号码找我就行，谢谢你们了", None),
+        ("inform", "低保申请交上去两个月了一直没人处理，打了三次电话都说再等等，我电话13912345678", "file_complaint"),
+        ("inform", "我电话13912345678，想问一下低保申请交上去以后一般多久有结果？", None),  # asks: search decides
         # the writer says they ask: grievance words around it do not make it a complaint
         ("file_complaint", "小区门口的路灯坏了半年一直没人修，想咨询一下这个归哪个部门管", "ask_howto"),
         ("file_complaint", "您好，咨询下拆迁安置房的交房时间，希望相关部门尽快解决", "ask_howto"),
@@ -137,6 +139,9 @@ def test_process_moves_diets_confidence_and_demotes_its_pick() -> None:
         ("nlu_fallback", "老家的宅基地证能不能在这边补办", "ask_howto"),
         ("nlu_fallback", "这个咋弄", None),  # too short to search on: the fallback asks again
         ("nlu_fallback", "窗口的人态度太差了，到底怎么回事啊", None),  # a grievance: not sent to search
+        # a letter with a grievance DIET cannot place: filed (the form reads it back), not met with "没听懂"
+        ("nlu_fallback", "小区楼下的烧烤摊每天开到凌晨两点，油烟和噪音弄得一家人睡不着觉，说了好几次都没人管", "file_complaint"),
+        ("out_of_scope", "小区楼下的烧烤摊每天开到凌晨两点，油烟和噪音弄得一家人睡不着觉，说了好几次都没人管", None),
         ("out_of_scope", "给我讲一个笑话吧，今天好无聊啊", None),  # asks nothing
         ("nlu_fallback", "收这么多钱这合理吗，我真的想不通", None),  # rhetorical
         ("file_complaint", "请问新生儿的医保在网上怎么给孩子参保", None),  # the guard before the fallback's work

@@ -39,9 +39,16 @@ def _same_question_again() -> re.Pattern[str]:
     return re.compile(wording.text("chat", "reading.same_question_again"))
 
 
+_WINDOW_WORD_LONG = "综合窗口"  # "不动产登记综合窗口" without 窗口 would leave 综合
+
+
+def _window_word() -> str:
+    return wording.text("chat", "reading.window")
+
+
 def _asks_for_a_window(norm: str) -> bool:
     """The message says 窗口 and asks where a window is ("办营业执照的窗口在几楼", "帮办代办在哪个窗口")."""
-    return wording.text("chat", "reading.window") in norm and "window" in cues.detect(norm)
+    return _window_word() in norm and "window" in cues.detect(norm)
 
 
 @dataclass
@@ -168,8 +175,13 @@ class Answerer:
         fact = asked_mod.site_fact(norm)
         if facility is None and fact is None:
             return None
-        if fact == "address" and facility is None and _asks_for_a_window(norm) and not asked_mod.names_the_centre(norm):
-            return None  # "帮办代办在哪个窗口" asks for a window in the hall, never for the centre's address
+        if (
+            fact == "address"
+            and facility is None
+            and ((_asks_for_a_window(norm) and not asked_mod.names_the_centre(norm)) or self._names_a_window(norm))
+        ):
+            # "帮办代办在哪个窗口", "政务中心帮办代办在哪" ask for a window in the hall, never for the centre's address
+            return None
         about_centre = asked_mod.names_the_centre(norm) or asked_mod.names_nothing(norm)
         if not about_centre and decision.kind == "answer":
             return None  # "结婚登记在哪" is about the errand
@@ -177,6 +189,16 @@ class Answerer:
             return None
         messages = self._composer().site(fact or "facility", facility)
         return Answer(decision="site", messages=messages, asked=f"site:{fact or 'facility'}")
+
+    def _names_a_window(self, norm: str) -> bool:
+        """The message holds a window's name or alias without its 窗口 ("帮办代办在哪"): words the filler list would
+        otherwise take for "names nothing" (帮, 办), so the centre's address would answer."""
+        for window in self.state.catalogue.windows.values():
+            for name in (window.name, *window.aliases):
+                core = text.normalize(name).replace(_WINDOW_WORD_LONG, "").replace(_window_word(), "")
+                if len(core) >= 2 and core in norm:
+                    return True
+        return False
 
     def _entry(
         self, entry_id: str, wanted: Asked | None, faq: int | None, confidence: float | None, said: str = ""

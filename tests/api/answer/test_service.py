@@ -71,6 +71,16 @@ def test_which_window_is_a_window_not_the_centres_address(answerer: Answerer, ca
     assert answerer.answer("政务中心怎么走").asked == "site:address"  # the centre named: its address
 
 
+@pytest.mark.parametrize("question", ["帮办代办在哪", "政务中心帮办代办在哪", "帮办在哪"])
+def test_a_windows_name_without_chuangkou_is_that_window_not_the_centre(
+    answerer: Answerer, cat: Catalogue, question: str
+) -> None:
+    # 帮 and 办 are filler words elsewhere ("帮我看看", "在哪办"): the window's name still names a window
+    a = answerer.answer(question)
+    assert a.decision == "answer" and a.asked == "where"
+    assert cat.windows["w-helper"].location.counters in a.messages[0].text
+
+
 def test_the_errand_named_beats_the_context_and_a_bare_follow_up_keeps_it(answerer: Answerer) -> None:
     first = answerer.answer("补社保卡要多少钱")
     assert first.route.id == "ss-card-replace" and first.asked == "fee"

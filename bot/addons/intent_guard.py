@@ -10,6 +10,8 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 - file_complaint / check_case / rate_service, question-shaped, no grievance cue (`complaint` and `grievance`), no
   case number -> ask_howto. Question-shaped: a question marker (`question`) once the words that hold one and ask
   nothing are left out (`not_question`: 好几, 前几天), and no rhetorical question (`rhetorical`: 这合理吗, 凭什么);
+  for rate_service asking how or where (怎么, 哪) 差评 is the rating's word, not a grievance ("怎么给窗口打差评"
+  asks how to rate: the 好差评 guide, not the rating form's "受理编号？");
 - file_complaint / check_case / rate_service with the writer's own word that they ask (`consult`: 想咨询, 咨询一下),
   no strong complaint word (`complaint`: 投诉, 态度) and no case number -> ask_howto, grievance words or not
   ("路灯坏了半年没人修，想咨询一下归哪个部门管");
@@ -60,6 +62,8 @@ from rasa.shared.nlu.training_data.message import Message
 CUES_FILE = Path(__file__).resolve().parents[2] / "guides" / "cues.yml"
 HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"})
 COMPLAINT_SIDE = frozenset({"file_complaint", "check_case", "rate_service"})  # "办完事在哪里评价" asks how
+RATING_WORDS = frozenset({"差评"})  # a grievance cue, except in a question how to rate ("好差评在哪评")
+HOW_WORDS = ("怎么", "怎样", "如何", "咋", "哪")
 MIN_LETTER_CHARS = 30  # an `inform` this long is a letter, not a form answer
 # check_case itself too: a status check is kept, not turned into a how-to question by the rule after it
 STATUS_OVERRIDES = frozenset({"check_case", "file_complaint", "ask_howto", "inform", "nlu_fallback"})
@@ -214,6 +218,9 @@ def corrected(
         return "ask_howto"
     asks = is_asking(words, question, rhetorical=rhetorical, not_question=not_question, question_end=question_end)
     aggrieved = any(g in words for g in grievance)
+    if intent == "rate_service" and any(h in words for h in HOW_WORDS):
+        # "怎么给窗口打差评" asks how to rate: 差评 is the rating's own word there ("差评是误点的，能改吗" is not)
+        aggrieved = any(g in words for g in grievance if g not in RATING_WORDS)
     if (
         intent in STATUS_OVERRIDES
         and len(words) < MIN_LETTER_CHARS

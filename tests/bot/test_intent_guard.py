@@ -95,7 +95,13 @@ OWN_CASE, CASE_PROGRESS = load_case_status()
         ("check_case", "工单到哪了", None),  # kept: the how-to rule after it does not take it
         ("inform", "帮我查下我的投诉进度", "check_case"),
         ("check_case", "想咨询一下我那个单子的进度", None),  # asked in 咨询's words: still a status check
-        ("ask_howto", "投诉进度在哪查", None),  # nobody's own case: how to check, a how-to question
+        ("ask_howto", "投诉进度在哪查", None),
+        # how to rate is a question (the 好差评 guide); 差评 is the rating's word, not a grievance, there
+        ("rate_service", "怎么给窗口打差评", "ask_howto"),
+        ("rate_service", "好差评在哪评", "ask_howto"),
+        ("rate_service", "我要给差评", None),  # rates: the rating form
+        ("rate_service", "之前给了差评是误点的，能改吗", None),  # not how to rate: DIET decides
+        ("file_complaint", "窗口态度太差了我要给差评，怎么会这样", None),  # nobody's own case: how to check, a how-to question
         ("file_complaint", "我反映的事到现在还没处理，三个月了一直拖着，请领导督促尽快解决", None),  # a letter
     ],
 )

@@ -59,6 +59,10 @@ def test_bare_topics_site_facts_and_facilities() -> None:
     assert not asked.is_bare_topic(n("公积金怎么提取"))
     assert asked.site_fact(n("政务中心周六开门吗")) == "weekend"
     assert asked.site_fact(n("停车方便吗")) == "parking"
+    # 休息 asks the hours: "中午休息吗？几点下班" names no errand (it had left 休息 and read as one)
+    assert asked.site_fact(n("中午休息吗？几点下班")) == "lunch" and asked.names_nothing(n("中午休息吗？几点下班"))
+    assert asked.site_fact(n("周末休息吗")) == "weekend" and asked.names_nothing(n("周末休息吗"))
+    assert not asked.names_nothing(n("工伤休息期间工资怎么算"))
     site = catalogue.load().site
     facility = asked.facility_of(n("大厅有复印的地方吗"), site)
     assert facility is not None and "复印" in site.facilities[facility].name

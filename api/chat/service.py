@@ -21,6 +21,8 @@ from index.text import fold
 log = logging.getLogger(__name__)
 
 REST_PATH = "/webhooks/rest/webhook"
+# 200 only with a model loaded (bot/addons/rest.py); Rasa's GET / answers without one
+READY_PATH = "/webhooks/rest/ready"
 CARD_ROUTES = {"guide", "bundle", "window"}
 ROUTE_KINDS = frozenset(get_args(RouteKind))
 # a button payload: "/intent" or "/intent{...json entities...}" (Rasa's syntax, bypasses NLU)
@@ -109,8 +111,9 @@ class RasaChatService:
         return await self.degraded(message)
 
     async def rasa_reachable(self, timeout_s: float = 1.0) -> bool:
+        """Rasa answers and has a model loaded."""
         try:
-            resp = await self.client.get(self.rasa_url + "/", timeout=timeout_s)
+            resp = await self.client.get(self.rasa_url + READY_PATH, timeout=timeout_s)
         except httpx.HTTPError:
             return False
         return resp.status_code == 200

@@ -26,7 +26,7 @@ def meta(intent: str, kind: str = "none", route_id: str | None = None, confidenc
 
 @dataclass(eq=False)
 class FakeRasa(FakeHttpServer):
-    mode: str = "normal"  # normal | slow | error | garbage
+    mode: str = "normal"  # normal | slow | error | garbage | no_model
     delay_s: float = 5.0
     gateway_url: str | None = None
     gateway: Any = None  # an in-process TestClient to call instead of gateway_url
@@ -44,8 +44,12 @@ class FakeRasa(FakeHttpServer):
         return self.base_url
 
     def handle(self, request: Request) -> Reply:
+        if request.method == "GET" and request.path == "/webhooks/rest/ready":  # bot/addons/rest.py
+            if self.mode == "no_model":
+                return Reply(503, b'{"status": "no_model"}', "application/json")
+            return Reply(200, b'{"status": "ready"}', "application/json")
         if request.method == "GET":
-            return Reply(200, b"Hello from Rasa: 3.6.21", "text/plain")
+            return Reply(200, b"Hello from Rasa: 3.6.21", "text/plain")  # Rasa's own GET /, model or not
         body = json.loads(request.body or b"{}")
         self.received.append(body)
         if request.path != "/webhooks/rest/webhook":

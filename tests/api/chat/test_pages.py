@@ -115,6 +115,13 @@ def test_readyz_is_503_when_rasa_is_down_or_index_missing(make_client: ClientFac
     assert make_client(rasa_url=fake_rasa.url).get("/healthz").status_code == 200
 
 
+def test_readyz_is_503_when_rasa_runs_without_a_model(make_client: ClientFactory, fake_rasa: FakeRasa) -> None:
+    """`rasa run` with a model server it has not reached serves GET / and ignores every message: not ready."""
+    fake_rasa.mode = "no_model"
+    resp = make_client(rasa_url=fake_rasa.url).get("/readyz")
+    assert resp.status_code == 503 and resp.json()["components"]["rasa"]["ok"] is False
+
+
 def test_readyz_can_leave_rasa_out_for_load_balancers(make_client: ClientFactory) -> None:
     """READY_REQUIRES_RASA=false: with Rasa down the gateway stays in service and answers from search."""
     resp = make_client(rasa_url=dead_url(), ready_requires_rasa=False).get("/readyz")

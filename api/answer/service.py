@@ -68,6 +68,7 @@ class Answerer:
         self.state = state
         self.messages = messages
         self.calibration = calibration or load_calibration()
+        self._window_names: tuple[str, tuple[str, ...]] = ("", ())  # (catalogue digest, window names without 窗口)
 
     def _composer(self) -> Composer:
         return Composer(self.state.catalogue, self.messages)
@@ -193,12 +194,15 @@ class Answerer:
     def _names_a_window(self, norm: str) -> bool:
         """The message holds a window's name or alias without its 窗口 ("帮办代办在哪"): words the filler list would
         otherwise take for "names nothing" (帮, 办), so the centre's address would answer."""
-        for window in self.state.catalogue.windows.values():
-            for name in (window.name, *window.aliases):
-                core = text.normalize(name).replace(_WINDOW_WORD_LONG, "").replace(_window_word(), "")
-                if len(core) >= 2 and core in norm:
-                    return True
-        return False
+        catalogue = self.state.catalogue
+        if self._window_names[0] != catalogue.digest:  # once per catalogue (a hot swap brings a new digest)
+            cores = (
+                text.normalize(name).replace(_WINDOW_WORD_LONG, "").replace(_window_word(), "")
+                for window in catalogue.windows.values()
+                for name in (window.name, *window.aliases)
+            )
+            self._window_names = (catalogue.digest, tuple(c for c in cores if len(c) >= 2))
+        return any(core in norm for core in self._window_names[1])
 
     def _entry(
         self, entry_id: str, wanted: Asked | None, faq: int | None, confidence: float | None, said: str = ""

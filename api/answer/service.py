@@ -39,9 +39,6 @@ def _same_question_again() -> re.Pattern[str]:
     return re.compile(wording.text("chat", "reading.same_question_again"))
 
 
-_WINDOW_WORD_LONG = "综合窗口"  # "不动产登记综合窗口" without 窗口 would leave 综合
-
-
 def _window_word() -> str:
     return wording.text("chat", "reading.window")
 
@@ -196,8 +193,9 @@ class Answerer:
         otherwise take for "names nothing" (帮, 办), so the centre's address would answer."""
         catalogue = self.state.catalogue
         if self._window_names[0] != catalogue.digest:  # once per catalogue (a hot swap brings a new digest)
+            suffixes = wording.text("chat", "reading.window_suffixes").split()  # 综合窗口 before 窗口
             cores = (
-                text.normalize(name).replace(_WINDOW_WORD_LONG, "").replace(_window_word(), "")
+                functools.reduce(lambda rest, suffix: rest.replace(suffix, ""), suffixes, text.normalize(name))
                 for window in catalogue.windows.values()
                 for name in (window.name, *window.aliases)
             )

@@ -16,13 +16,13 @@ from api.chat.cards import build_card
 from api.chat.content import Messages
 from api.chat.schemas import Button, Channel, ChatMessage, ChatMeta, ChatReply, Route, RouteKind
 from api.state import AppState
+from civic import rasa_rest
 from index.text import fold
 
 log = logging.getLogger(__name__)
 
-REST_PATH = "/webhooks/rest/webhook"
-# 200 only with a model loaded (bot/addons/rest.py); Rasa's GET / answers without one
-READY_PATH = "/webhooks/rest/ready"
+# the bot's REST channel (bot/addons/rest.py); READY_PATH is 200 only with a model loaded, Rasa's GET / without one
+REST_PATH, READY_PATH = rasa_rest.WEBHOOK_PATH, rasa_rest.READY_PATH
 CARD_ROUTES = {"guide", "bundle", "window"}
 ROUTE_KINDS = frozenset(get_args(RouteKind))
 # a button payload: "/intent" or "/intent{...json entities...}" (Rasa's syntax, bypasses NLU)

@@ -19,10 +19,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons import speedups
+from civic import rasa_rest
 
 speedups.apply()
 
-READY_ROUTE = "/ready"  # under the channel's /webhooks/rest
+READY_ROUTE = rasa_rest.READY_ROUTE  # under the channel's /webhooks/rest, the gateway's READY_PATH
 
 
 def readiness(agent: Any) -> tuple[int, dict[str, str]]:

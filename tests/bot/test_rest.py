@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("rasa.core.agent")
 
 from addons.rest import READY_ROUTE, RestInput, readiness
+from civic import rasa_rest
 from rasa.core.agent import Agent
 
 
@@ -23,3 +24,6 @@ def test_the_route_sits_beside_the_webhook() -> None:
     blueprint = RestInput().blueprint(ignore)  # type: ignore[arg-type]
     uris = {route.uri for route in blueprint._future_routes}
     assert {"/", "/webhook", READY_ROUTE} <= uris
+    # the paths the gateway calls (civic/rasa_rest.py): Rasa mounts a channel under /webhooks/<its name>
+    assert rasa_rest.READY_PATH == f"/webhooks/{RestInput.name()}{READY_ROUTE}" == "/webhooks/rest/ready"
+    assert rasa_rest.WEBHOOK_PATH == f"/webhooks/{RestInput.name()}/webhook"

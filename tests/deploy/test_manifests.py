@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from api.settings import Settings
+from civic.rasa_rest import READY_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -189,9 +190,9 @@ def test_probes() -> None:
     assert start["periodSeconds"] * start["failureThreshold"] >= 60, "the model takes ~20 s to load; be generous"
     rasa = container("rasa")
     # ready only with a model loaded (bot/addons/rest.py); alive while the server answers at all
-    assert probe_path(rasa, "readinessProbe") == "/webhooks/rest/ready" and probe_path(rasa, "livenessProbe") == "/"
+    assert probe_path(rasa, "readinessProbe") == READY_PATH and probe_path(rasa, "livenessProbe") == "/"
     start = rasa["startupProbe"]
-    assert probe_path(rasa, "startupProbe") == "/webhooks/rest/ready"
+    assert probe_path(rasa, "startupProbe") == READY_PATH
     assert start["periodSeconds"] * start["failureThreshold"] >= 240, "Rasa loads its model for 1-2 minutes"
     actions = container("actions")
     assert probe_path(actions, "readinessProbe") == "/health" and probe_path(actions, "livenessProbe") == "/health"
@@ -308,7 +309,7 @@ def test_compose_services() -> None:
             assert (DEPLOY / (f + ".example")).is_file(), f"{f} needs a committed .example"
     health = {name: " ".join(services[name]["healthcheck"]["test"]) for name in ("gateway", "rasa", "actions")}
     assert "/readyz" in health["gateway"]
-    assert f"127.0.0.1:{port_of(dockerfile_cmd('Dockerfile.rasa'))}/webhooks/rest/ready'" in health["rasa"]
+    assert f"127.0.0.1:{port_of(dockerfile_cmd('Dockerfile.rasa'))}{READY_PATH}'" in health["rasa"]
     assert "/health'" in health["actions"]
     gateway = services["gateway"]
     assert "--proxy-headers" in gateway["command"]

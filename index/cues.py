@@ -24,6 +24,7 @@ def _cues() -> dict[str, tuple[str, ...]]:
 
 NOT_CUE = "not_cue"
 NOT_QUESTION = "not_question"
+MIN_ACT_CHARS = 12  # the bot's intent guard reads `act` from this length too (MIN_RESCUE_CHARS)
 QUESTION_END = "question_end"  # a spoken yes/no question's last word: matched at the end only, not as a kind
 _TRAILING = re.compile(r"[\s\W_]+$")
 
@@ -52,6 +53,7 @@ def is_grievance(normalised_query: str, top_id: str | None, *, wanted_nothing: b
 
     The same evidence as the bot's intent guard (bot/addons/intent_guard.py), so the degraded path and the full
     path agree. A question mark that is rhetorical (`rhetorical`: "这不是刁难人吗", "怎么回事") asks nothing.
+    - a request that someone act (`act`: "能不能派人来处理", "供电所管不管"), asked or not, 咨询 or not;
     - a strong complaint word (`complaint`) and nothing asked, whatever search found or field the words name
       ("材料都齐了还说缺东西…这不是刁难人吗" names materials and is still a grievance);
     - not when the writer says they ask (`consult`: "想咨询一下") and no strong complaint word is there;
@@ -59,6 +61,8 @@ def is_grievance(normalised_query: str, top_id: str | None, *, wanted_nothing: b
       asked ("单位拖欠工资半年" → the wage-arrears guide; "拖欠工资怎么投诉" asks how and gets that guide).
     """
     kinds = detect(normalised_query)
+    if "act" in kinds and len(normalised_query) >= MIN_ACT_CHARS:
+        return True  # "想咨询一下，楼上漏水物业不管，能不能派人来处理？" asks someone to act, whatever else it asks
     plain = normalised_query
     for w in _cues().get(NOT_QUESTION, ()):  # "来了好几次" asks nothing
         plain = plain.replace(w, " ")

@@ -1,8 +1,11 @@
 """Report how letter-style citizen messages are classified: ask_howto vs file_complaint.
 
-Two sets: our own letters (tests/data/letters_dev.jsonl: 320 questions wrapped in a story, 320 grievances and help
-requests, written for this decision and never trained on) and the real messages of MSGABench (../shared/eval),
-read at run time and never copied; the real set is skipped with a message when ../shared is absent.
+Three sets: our own letters (tests/data/letters_dev.jsonl: 320 questions wrapped in a story, 320 grievances and help
+requests, written for this decision and never trained on), our own hard letters (tests/data/letters_hard.jsonl: 160
+questions wrapped in frustration, half of them on policies no guide covers, and 160 help requests and grievances
+asked as questions, "能不能派人来看看", written apart from the first set and never trained on) and the real messages
+of MSGABench (../shared/eval), read at run time and never copied; the real set is skipped with a message when
+../shared is absent.
 Run with .venv-rasa/bin/python scripts/eval_real_messages.py --model bot/models/baihua.tar.gz
 """
 
@@ -22,6 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "eval" / "real" / "msgabench_gov_qa" / "citizen_messages_type_domain_sentiment.jsonl"
 OWN = ROOT / "tests" / "data" / "letters_dev.jsonl"
+OWN_HARD = ROOT / "tests" / "data" / "letters_hard.jsonl"
 TYPES = {"consult": "咨询", "complaint": "投诉/求助"}
 HOWTO_INTENTS = {"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"}
 
@@ -82,7 +86,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument("--out", default=str(ROOT / "var" / "bot-results" / "real_messages.json"))
     args = parser.parse_args()
-    sets = {"own_letters": own_letters()}
+    sets = {"own_letters": own_letters(), "own_hard_letters": own_letters(OWN_HARD)}
     if DATA.is_file():
         sets["real_messages"] = sample(DATA, args.per_type, args.seed)
     else:

@@ -7,6 +7,10 @@ the grievance cue words in `guides/cues.yml` (`complaint`, which search uses too
 - check_case, file_complaint, ask_howto or `inform`, under 30 characters, naming the writer's own filed case
   (`own_case`: 我反映的事, 我的单子, 工单) and how far it is (`case_progress`: 处理完, 到哪), asking or saying 查
   or 咨询 (`consult`) -> check_case ("我反映的事处理完了没" files nothing; "工单到哪了" is not a how-to question);
+- a how-to intent on a message of 12 characters or more with a request that someone act (`act`: 派人来, 管不管,
+  帮我们协调, 依法处理) -> file_complaint, asked as a question or opened with 咨询 ("想咨询一下，楼上漏水三个月物业
+  不管，能不能派人来处理？"); file_complaint, check_case and rate_service keep their intent then. `act` words count
+  as grievance cues in the rules below too;
 - file_complaint / check_case / rate_service, question-shaped, no grievance cue (`complaint` and `grievance`), no
   case number -> ask_howto. Question-shaped: a question marker (`question`) once the words that hold one and ask
   nothing are left out (`not_question`: 好几, 前几天), and no rhetorical question (`rhetorical`: 这合理吗, 凭什么);
@@ -133,9 +137,15 @@ def load_case_status(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str
 
 
 def load_cues(path: Path = CUES_FILE) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(grievance words: `complaint` and `grievance`, question markers: `question`) from guides/cues.yml."""
-    complaint, grievance, question = _lists(path, "complaint", "grievance", "question")
-    return (*complaint, *grievance), question
+    """(grievance words: `complaint`, `grievance` and `act`, question markers: `question`) from guides/cues.yml."""
+    complaint, grievance, act, question = _lists(path, "complaint", "grievance", "act", "question")
+    return (*complaint, *grievance, *act), question
+
+
+def load_act(path: Path = CUES_FILE) -> tuple[str, ...]:
+    """The words of a request that someone act (`act`: "能不能派人来处理", "供电所管不管") from guides/cues.yml;
+    index/cues.py reads the same list."""
+    return _lists(path, "act")[0]
 
 
 def is_typed_pinyin(text: str) -> bool:
@@ -205,6 +215,7 @@ def corrected(
     complaint: tuple[str, ...] = (),
     own_case: tuple[str, ...] = (),
     case_progress: tuple[str, ...] = (),
+    act: tuple[str, ...] = (),
 ) -> str | None:
     """The intent to use instead of DIET's, or None to keep it."""
     words = unicodedata.normalize("NFKC", text or "").lower().strip()
@@ -230,6 +241,10 @@ def corrected(
     ):
         # "我反映的事处理完了没" asks how far a filed case is: it files none; a check_case stays one
         return None if intent == "check_case" else "check_case"
+    if intent in HOWTO_INTENTS | COMPLAINT_SIDE and len(words) >= MIN_RESCUE_CHARS and any(a in words for a in act):
+        # "想咨询一下，楼上漏水三个月物业不管，能不能派人来处理？" asks someone to act on the writer's problem: a 求助
+        # to file, whatever question or 咨询 is around it; a status check or a rating keeps its intent
+        return "file_complaint" if intent in HOWTO_INTENTS else None
     # measured on our own letters (tests/data/letters_dev.jsonl, scripts/eval_real_messages.py): without the old
     # 60-character limit, with rhetorical and not_question, 咨询 read as how-to 0.912 -> 0.934, 投诉 0.819 -> 0.875
     if intent in COMPLAINT_SIDE and asks and not aggrieved and not CASE_NUMBER.search(words):
@@ -294,6 +309,7 @@ class IntentGuard(GraphComponent):
         self.question_end = load_question_ends()
         self.consult, self.complaint = load_consult()
         self.own_case, self.case_progress = load_case_status()
+        self.act = load_act()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -311,6 +327,7 @@ class IntentGuard(GraphComponent):
                 complaint=self.complaint,
                 own_case=self.own_case,
                 case_progress=self.case_progress,
+                act=self.act,
             )
             if better is not None and better != name:
                 _replace(message, better)

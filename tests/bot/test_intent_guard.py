@@ -10,6 +10,7 @@ from addons.intent_guard import (
     FallbackGuard,
     IntentGuard,
     corrected,
+    load_act,
     load_case_status,
     load_consult,
     load_cues,
@@ -23,6 +24,7 @@ RHETORICAL, NOT_QUESTION = load_question_exceptions()
 QUESTION_END = load_question_ends()
 CONSULT, COMPLAINT = load_consult()
 OWN_CASE, CASE_PROGRESS = load_case_status()
+ACT = load_act()
 
 
 @pytest.mark.parametrize(
@@ -87,6 +89,13 @@ OWN_CASE, CASE_PROGRESS = load_case_status()
         ("file_complaint", "小区门口的路灯坏了半年一直没人修，想咨询一下这个归哪个部门管", "ask_howto"),
         ("file_complaint", "您好，咨询下拆迁安置房的交房时间，希望相关部门尽快解决", "ask_howto"),
         ("file_complaint", "想咨询一下，窗口态度这么差我该找谁投诉", None),  # strong complaint words: DIET decides
+        # a request that someone act (`act`) is a 求助 to file, asked as a question or opened with 咨询
+        ("ask_howto", "想咨询一下，我家楼上漏水三个月物业不管，能不能派人来处理？", "file_complaint"),
+        ("file_complaint", "想咨询一下，我家楼上漏水三个月物业不管，能不能派人来处理？", None),
+        ("ask_howto", "这礼拜跳闸断电四回了，冰箱里的肉全臭了，供电所管不管", "file_complaint"),
+        ("ask_howto", "我父亲卧床不起，养老金认证能不能派人上门？", None),  # a service asked about: no act word
+        ("ask_howto", "楼顶渗水，想问一下申请用维修资金来修要走什么流程", None),
+        ("check_case", "我反映的路灯问题能不能帮忙催一下", None),  # a status check keeps its intent
         ("file_complaint", "想咨询一下案件JB-20261201进展，一直没人处理", None),  # a case number: a status check
         ("ask_howto", "想咨询一下社保卡怎么补办", None),
         # a status check of the writer's own filed case, not a new complaint and not a how-to question
@@ -119,6 +128,7 @@ def test_corrected(intent: str, text: str, expected: str | None) -> None:
             complaint=COMPLAINT,
             own_case=OWN_CASE,
             case_progress=CASE_PROGRESS,
+            act=ACT,
         )
         == expected
     )

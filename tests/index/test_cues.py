@@ -21,6 +21,9 @@ from index import cues, text
         ("单位拖欠工资半年，到现在还没有", "wage-arrears-complaint", True),  # 还没有 ends a statement
         ("单位拖欠工资半年，想咨询一下", "wage-arrears-complaint", False),  # the writer says they ask (consult)
         ("想咨询一下，窗口态度太差了", None, True),  # a strong complaint word wins over consult
+        ("想咨询一下，楼上漏水三个月物业不管，能不能派人来处理？", None, True),  # asks someone to act (act)
+        ("我父亲卧床不起，养老金认证能不能派人上门？", None, False),  # asks about a service
+        ("供电所管不管", None, False),  # too short to read a request in
     ],
 )
 def test_is_grievance(message: str, top: str | None, grievance: bool) -> None:

@@ -278,12 +278,15 @@ def corrected(
         return "ask_howto"  # "政务中心礼拜六上班不" is not a no
     if intent == "request_human" and aggrieved and not any(h in words for h in HUMAN_WORDS):
         return "file_complaint"
-    if intent == "inform" and len(words) >= MIN_LETTER_CHARS and not DIGITS.search(words):
-        return "ask_howto" if asks and not aggrieved else "file_complaint"
-    if intent == "inform" and len(words) >= MIN_LETTER_CHARS and aggrieved and not asks:
-        return "file_complaint"  # "…拖了两个月，我电话139…": a grievance letter that leaves a number is no form answer
-    if intent == "hotline" and len(words) >= MIN_LETTER_CHARS:  # "…我电话136…，请给个说法" leaves a number
-        return "ask_howto" if asks and not aggrieved else "file_complaint"
+    if intent in ("inform", "hotline") and len(words) >= MIN_LETTER_CHARS:
+        # a letter DIET reads as a form answer (category words, "服务态度") or as asking for the hotline (it names a
+        # phone: "…我电话136…，请给个说法"): a question without a grievance asks, anything else files. An `inform`
+        # that leaves a number may be the form's answer ("我的电话是139…，有事打这个号码"): filed only when it tells a
+        # grievance and asks nothing ("…拖了两个月，我电话139…")
+        if intent == "hotline" or not DIGITS.search(words):
+            return "ask_howto" if asks and not aggrieved else "file_complaint"
+        if aggrieved and not asks:
+            return "file_complaint"
     return None
 
 

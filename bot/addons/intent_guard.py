@@ -66,6 +66,7 @@ from rasa.shared.nlu.training_data.message import Message
 CUES_FILE = Path(__file__).resolve().parents[2] / "guides" / "cues.yml"
 HOWTO_INTENTS = frozenset({"ask_howto", "ask_materials", "ask_location", "ask_time", "ask_online", "ask_fee"})
 COMPLAINT_SIDE = frozenset({"file_complaint", "check_case", "rate_service"})  # "办完事在哪里评价" asks how
+ACT_OVERRIDES = HOWTO_INTENTS | COMPLAINT_SIDE  # the intents a request that someone act (`act`) decides between
 RATING_WORDS = frozenset({"差评"})  # a grievance cue, except in a question how to rate ("好差评在哪评")
 HOW_WORDS = ("怎么", "怎样", "如何", "咋", "哪")
 MIN_LETTER_CHARS = 30  # an `inform` this long is a letter, not a form answer
@@ -241,7 +242,7 @@ def corrected(
     ):
         # "我反映的事处理完了没" asks how far a filed case is: it files none; a check_case stays one
         return None if intent == "check_case" else "check_case"
-    if intent in HOWTO_INTENTS | COMPLAINT_SIDE and len(words) >= MIN_RESCUE_CHARS and any(a in words for a in act):
+    if intent in ACT_OVERRIDES and len(words) >= MIN_RESCUE_CHARS and any(a in words for a in act):
         # "想咨询一下，楼上漏水三个月物业不管，能不能派人来处理？" asks someone to act on the writer's problem: a 求助
         # to file, whatever question or 咨询 is around it; a status check or a rating keeps its intent
         return "file_complaint" if intent in HOWTO_INTENTS else None
